@@ -1,0 +1,405 @@
+// Package config reads ascbot's configuration from the environment and an
+// optional YAML file, applies defaults and validates everything in one step
+// (Load), in the manner of alertmanager's config package.
+//
+// The environment variable names and YAML keys are a public contract:
+//
+//	SLACK_APP_TOKEN       app-level token (xapp-…), for socket mode
+//	SLACK_BOT_TOKEN       bot token (xoxb-…), for the Web API
+//	SLACK_API_URL         Web API base, default https://slack.com/api/ (a trailing "/" is added)
+//	ASC_KEY_ID            App Store Connect API key id
+//	ASC_ISSUER_ID         App Store Connect issuer id (a UUID)
+//	ASC_PRIVATE_KEY_PATH  path of the .p8 key file, or
+//	ASC_PRIVATE_KEY       its PEM text (literal "\n" sequences are read as newlines)
+//	ASC_API_URL           default https://api.appstoreconnect.apple.com (a trailing "/" is removed)
+//	ASCBOT_CONFIG         YAML path; default ./ascbot.yaml when it exists, else no file
+//	ASCBOT_DB             bbolt file, default ./ascbot.db
+//	ASCBOT_HTTP_ADDR      listen address for webhooks and metrics, off unless set
+//	ASCBOT_SANDBOX        1/true: sandbox mode (real Slack, simulated Apple)
+//	ASCBOT_LOG_LEVEL      debug|info|warn|error, default info
+//	ASCBOT_SANDBOX_STAGE  duration of each review stage in sandbox, default 1m
+//
+// Which credentials are required depends on the Mode: ModeNormal needs the
+// Slack tokens and all App Store Connect credentials; ModeSandbox needs only
+// the Slack tokens (App Store Connect variables are ignored); ModeDemo needs
+// nothing and ignores both the Slack and App Store Connect variables.
+//
+// Every validation failure is a single *Error whose text names the field and
+// the problem, e.g. "config: SLACK_BOT_TOKEN: must start with xoxb-". Secret
+// values never appear in errors, and Secret fields print as "[redacted]".
+//
+// Load and LoadFile read local files once at startup and take no
+// context.Context: a deliberate exception to the ctx-first rule, as nothing
+// there can block or be cancelled usefully.
+package config
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Mode says which outside services ascbot talks to.
+type Mode int
+
+// Modes.
+const (
+	// ModeNormal talks to real Slack and real App Store Connect.
+	ModeNormal Mode = iota
+	// ModeSandbox talks to real Slack and a simulated App Store Connect.
+	ModeSandbox
+	// ModeDemo simulates both Slack and App Store Connect.
+	ModeDemo
+)
+
+// String returns "normal", "sandbox" or "demo".
+func (m Mode) String() string {
+	switch m {
+	case ModeNormal:
+		return "normal"
+	case ModeSandbox:
+		return "sandbox"
+	case ModeDemo:
+		return "demo"
+	}
+	return "Mode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// Defaults.
+const (
+	DefaultSlackAPIURL  = "https://slack.com/api/"
+	DefaultASCAPIURL    = "https://api.appstoreconnect.apple.com"
+	DefaultConfigFile   = "ascbot.yaml"
+	DefaultDBPath       = "ascbot.db"
+	DefaultLogLevel     = "info"
+	DefaultSandboxStage = time.Minute
+	DefaultPoll         = "@every 2m"
+	DefaultPlatform     = "IOS"
+)
+
+// Config is the whole validated configuration.
+type Config struct {
+	Slack struct {
+		AppToken Secret // xapp-…
+		BotToken Secret // xoxb-…
+		APIURL   string // ends with "/"
+	}
+	ASC struct {
+		KeyID          string
+		IssuerID       string
+		PrivateKey     Secret // PEM text, whether read from ASC_PRIVATE_KEY or ASC_PRIVATE_KEY_PATH
+		PrivateKeyPath string // "" when the key came from ASC_PRIVATE_KEY
+		APIURL         string // no trailing "/"
+	}
+	ConfigPath   string // YAML file read, "" when none
+	DBPath       string
+	HTTPAddr     string // "" = no HTTP listener
+	LogLevel     string // debug|info|warn|error
+	Mode         Mode
+	SandboxStage time.Duration
+	Poll         string   // robfig/cron spec of the review-state poller
+	Approvers    []string // default approvers for apps that name none
+	Apps         []App
+}
+
+// App is one App Store Connect app the bot manages.
+type App struct {
+	ID       string `yaml:"id"`        // App Store Connect app id
+	BundleID string `yaml:"bundle_id"` // alternative to ID
+	Channel  string `yaml:"channel"`   // Slack channel for review-state changes
+	// Approvers are Slack users (U…/W…) and user groups (S…) who may release.
+	// Empty means the top-level approvers (see EffectiveApprovers).
+	Approvers []string `yaml:"approvers"`
+	// Submitters may submit for review; empty means anyone.
+	Submitters []string `yaml:"submitters"`
+	// UsesNonExemptEncryption is the export-compliance answer used when a
+	// build has none; nil means ask.
+	UsesNonExemptEncryption *bool  `yaml:"uses_non_exempt_encryption"`
+	WebhookSecret           Secret `yaml:"webhook_secret"`
+	// TwoPersonRule forbids the submitter of a version from releasing it.
+	TwoPersonRule bool   `yaml:"two_person_rule"`
+	Platform      string `yaml:"platform"` // IOS|MAC_OS|TV_OS|VISION_OS
+}
+
+// File is the YAML file's content, decoded, defaulted and validated.
+type File struct {
+	Poll      string   `yaml:"poll"`
+	Approvers []string `yaml:"approvers"`
+	Apps      []App    `yaml:"apps"`
+}
+
+// Error is a configuration error: one field, one problem.
+type Error struct {
+	Field   string // e.g. "SLACK_BOT_TOKEN", "apps[0].channel", "ascbot.yaml line 7"
+	Problem string // e.g. "missing", "must start with xoxb-"
+	Err     error  // underlying cause, if any; never carries a secret value
+}
+
+// Error returns "config: <field>: <problem>[: <cause>]".
+func (e *Error) Error() string {
+	s := "config: " + e.Field + ": " + e.Problem
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+func fieldErr(field, problem string) error { return &Error{Field: field, Problem: problem} }
+
+// App returns the configured app whose ID or bundle id (case-insensitively)
+// is idOrBundle.
+func (c *Config) App(idOrBundle string) (App, bool) {
+	for _, a := range c.Apps {
+		if (a.ID != "" && a.ID == idOrBundle) || (a.BundleID != "" && strings.EqualFold(a.BundleID, idOrBundle)) {
+			return a, true
+		}
+	}
+	return App{}, false
+}
+
+// EffectiveApprovers returns the app's approvers, or a copy of defaults when
+// the app names none. An empty result means nobody is configured; callers
+// should then allow nobody to release.
+func (a App) EffectiveApprovers(defaults []string) []string {
+	if len(a.Approvers) > 0 {
+		return append([]string(nil), a.Approvers...)
+	}
+	return append([]string(nil), defaults...)
+}
+
+// Load reads the environment (through getenv) and the YAML file, applies
+// defaults and validates, all in one step. mode is the mode asked for on the
+// command line; ASCBOT_SANDBOX=1 turns ModeNormal into ModeSandbox. A nil
+// getenv means os.Getenv. The first problem found is returned as an *Error.
+func Load(getenv func(string) string, mode Mode) (*Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	env := func(k string) string { return strings.TrimSpace(getenv(k)) }
+	c := &Config{Mode: mode}
+
+	if v := env("ASCBOT_SANDBOX"); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fieldErr("ASCBOT_SANDBOX", "must be 1, true, 0 or false")
+		}
+		if on && c.Mode == ModeNormal {
+			c.Mode = ModeSandbox
+		}
+	}
+	switch c.Mode {
+	case ModeNormal, ModeSandbox, ModeDemo:
+	default:
+		return nil, fieldErr("mode", "unknown mode "+c.Mode.String())
+	}
+
+	if err := loadSlack(c, env); err != nil {
+		return nil, err
+	}
+	if err := loadASC(c, env); err != nil {
+		return nil, err
+	}
+	if err := loadBot(c, env); err != nil {
+		return nil, err
+	}
+
+	path, explicit := env("ASCBOT_CONFIG"), true
+	if path == "" {
+		path, explicit = DefaultConfigFile, false
+	}
+	data, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		f, err := parse(path, data)
+		if err != nil {
+			return nil, err
+		}
+		c.ConfigPath = path
+		c.Poll, c.Approvers, c.Apps = f.Poll, f.Approvers, f.Apps
+	case !explicit && errors.Is(err, fs.ErrNotExist):
+		f, _ := parse(path, nil) // defaults only
+		c.Poll = f.Poll
+	default:
+		return nil, &Error{Field: "ASCBOT_CONFIG", Problem: "reading " + path, Err: pathCause(err)}
+	}
+	return c, nil
+}
+
+func loadSlack(c *Config, env func(string) string) error {
+	c.Slack.APIURL = DefaultSlackAPIURL
+	if v := env("SLACK_API_URL"); v != "" {
+		if err := checkURL(v); err != nil {
+			return fieldErr("SLACK_API_URL", err.Error())
+		}
+		if !strings.HasSuffix(v, "/") {
+			v += "/"
+		}
+		c.Slack.APIURL = v
+	}
+	if c.Mode == ModeDemo {
+		return nil
+	}
+	for _, t := range []struct {
+		name, prefix string
+		dst          *Secret
+	}{
+		{"SLACK_APP_TOKEN", "xapp-", &c.Slack.AppToken},
+		{"SLACK_BOT_TOKEN", "xoxb-", &c.Slack.BotToken},
+	} {
+		v := env(t.name)
+		switch {
+		case v == "":
+			return fieldErr(t.name, "missing")
+		case !strings.HasPrefix(v, t.prefix) || len(v) == len(t.prefix):
+			return fieldErr(t.name, "must start with "+t.prefix)
+		case strings.ContainsAny(v, " \t\r\n"):
+			return fieldErr(t.name, "must not contain whitespace")
+		}
+		*t.dst = Secret(v)
+	}
+	return nil
+}
+
+var (
+	keyIDRe    = regexp.MustCompile(`^[A-Za-z0-9]+$`)
+	issuerIDRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+)
+
+func loadASC(c *Config, env func(string) string) error {
+	c.ASC.APIURL = DefaultASCAPIURL
+	if c.Mode != ModeNormal {
+		return nil // sandbox and demo use the simulator
+	}
+	if v := env("ASC_API_URL"); v != "" {
+		if err := checkURL(v); err != nil {
+			return fieldErr("ASC_API_URL", err.Error())
+		}
+		c.ASC.APIURL = strings.TrimRight(v, "/")
+	}
+	c.ASC.KeyID = env("ASC_KEY_ID")
+	switch {
+	case c.ASC.KeyID == "":
+		return fieldErr("ASC_KEY_ID", "missing")
+	case !keyIDRe.MatchString(c.ASC.KeyID):
+		return fieldErr("ASC_KEY_ID", "must be letters and digits, like 2X9R4HXF34")
+	}
+	c.ASC.IssuerID = env("ASC_ISSUER_ID")
+	switch {
+	case c.ASC.IssuerID == "":
+		return fieldErr("ASC_ISSUER_ID", "missing")
+	case !issuerIDRe.MatchString(c.ASC.IssuerID):
+		return fieldErr("ASC_ISSUER_ID", "must be a UUID like 57246542-96fe-1a63-e053-0824d011072a")
+	}
+
+	path, text := env("ASC_PRIVATE_KEY_PATH"), env("ASC_PRIVATE_KEY")
+	switch {
+	case path != "" && text != "":
+		return fieldErr("ASC_PRIVATE_KEY", "set only one of ASC_PRIVATE_KEY_PATH and ASC_PRIVATE_KEY")
+	case path != "":
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return &Error{Field: "ASC_PRIVATE_KEY_PATH", Problem: "reading " + path, Err: pathCause(err)}
+		}
+		if !validP256Key(data) {
+			return fieldErr("ASC_PRIVATE_KEY_PATH", "not a PKCS#8 PEM EC P-256 key")
+		}
+		c.ASC.PrivateKeyPath = path
+		c.ASC.PrivateKey = Secret(data)
+	case text != "":
+		text = strings.TrimSpace(strings.ReplaceAll(text, `\n`, "\n"))
+		if !validP256Key([]byte(text)) {
+			return fieldErr("ASC_PRIVATE_KEY", "not a PKCS#8 PEM EC P-256 key")
+		}
+		c.ASC.PrivateKey = Secret(text + "\n")
+	default:
+		return fieldErr("ASC_PRIVATE_KEY_PATH", "missing (or set ASC_PRIVATE_KEY)")
+	}
+	return nil
+}
+
+// validP256Key reports whether data holds a PKCS#8 "PRIVATE KEY" PEM block
+// with an ECDSA P-256 key. It returns no error text: parser messages are
+// kept out of errors so that nothing about the key leaks.
+func validP256Key(data []byte) bool {
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return false
+	}
+	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return false
+	}
+	ec, ok := key.(*ecdsa.PrivateKey)
+	return ok && ec.Curve == elliptic.P256()
+}
+
+var logLevels = map[string]bool{"debug": true, "info": true, "warn": true, "error": true}
+
+func loadBot(c *Config, env func(string) string) error {
+	c.DBPath = DefaultDBPath
+	if v := env("ASCBOT_DB"); v != "" {
+		c.DBPath = v
+	}
+	if v := env("ASCBOT_HTTP_ADDR"); v != "" {
+		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+			return fieldErr("ASCBOT_HTTP_ADDR", fmt.Sprintf("%q must be host:port or :port", v))
+		}
+		c.HTTPAddr = v
+	}
+	c.LogLevel = DefaultLogLevel
+	if v := strings.ToLower(env("ASCBOT_LOG_LEVEL")); v != "" {
+		if !logLevels[v] {
+			return fieldErr("ASCBOT_LOG_LEVEL", fmt.Sprintf("%q must be debug, info, warn or error", v))
+		}
+		c.LogLevel = v
+	}
+	c.SandboxStage = DefaultSandboxStage
+	if v := env("ASCBOT_SANDBOX_STAGE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fieldErr("ASCBOT_SANDBOX_STAGE", fmt.Sprintf("%q must be a positive duration like 1m or 30s", v))
+		}
+		c.SandboxStage = d
+	}
+	return nil
+}
+
+// checkURL accepts absolute http(s) URLs without query or fragment. The
+// error never repeats the URL (it could carry credentials in its userinfo).
+func checkURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return errors.New("must be an absolute http(s) URL")
+	}
+	if u.User != nil {
+		return errors.New("must not contain credentials")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("must not have a query or fragment")
+	}
+	return nil
+}
+
+// pathCause strips the *fs.PathError wrapper (whose text repeats the op and
+// path) so messages read "reading /x.p8: no such file or directory".
+func pathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
