@@ -1,0 +1,126 @@
+package asc
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// The OpenAPI spec, loaded once for the enum and conformance tests.
+var (
+	specOnce sync.Once
+	specDoc  map[string]any
+	specPath string
+	specErr  error
+)
+
+// findSpec returns $ASC_OPENAPI_SPEC, else ../shared/asc-openapi.json beside
+// the directory holding go.mod.
+func findSpec() (string, error) {
+	if p := os.Getenv("ASC_OPENAPI_SPEC"); p != "" {
+		return p, nil
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "..", "shared", "asc-openapi.json"), nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", os.ErrNotExist
+		}
+		dir = parent
+	}
+}
+
+// loadSpec returns the parsed spec; absent, it skips the test (fails under CI).
+func loadSpec(t *testing.T) map[string]any {
+	t.Helper()
+	specOnce.Do(func() {
+		specPath, specErr = findSpec()
+		if specErr != nil {
+			return
+		}
+		var b []byte
+		if b, specErr = os.ReadFile(specPath); specErr != nil {
+			return
+		}
+		specErr = json.Unmarshal(b, &specDoc)
+	})
+	if specErr != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("loading OpenAPI spec (%s): %v", specPath, specErr)
+		}
+		t.Skipf("OpenAPI spec not available (%s): %v", specPath, specErr)
+	}
+	return specDoc
+}
+
+// specGet walks keys through nested maps, resolving $ref on the way.
+func specGet(spec map[string]any, node any, keys ...string) any {
+	for _, k := range keys {
+		node = specResolve(spec, node)
+		m, ok := node.(map[string]any)
+		if !ok {
+			return nil
+		}
+		node = m[k]
+	}
+	return specResolve(spec, node)
+}
+
+// specResolve follows a local $ref.
+func specResolve(spec map[string]any, node any) any {
+	for i := 0; i < 16; i++ {
+		m, ok := node.(map[string]any)
+		if !ok {
+			return node
+		}
+		ref, ok := m["$ref"].(string)
+		if !ok {
+			return node
+		}
+		var cur any = spec
+		for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+			cm, _ := cur.(map[string]any)
+			cur = cm[part]
+		}
+		node = cur
+	}
+	return node
+}
+
+// enumOf returns node's enum (or its items' enum), sorted.
+func enumOf(spec map[string]any, node any) []string {
+	m, _ := specResolve(spec, node).(map[string]any)
+	if m == nil {
+		return nil
+	}
+	e, ok := m["enum"].([]any)
+	if !ok {
+		if items := m["items"]; items != nil {
+			return enumOf(spec, items)
+		}
+		return nil
+	}
+	out := make([]string, 0, len(e))
+	for _, v := range e {
+		s, _ := v.(string)
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedStrs[T ~string](xs ...T) []string {
+	out := strs(xs)
+	sort.Strings(out)
+	return out
+}
