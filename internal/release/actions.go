@@ -1,0 +1,561 @@
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ascbot/ascbot/internal/asc"
+	"github.com/ascbot/ascbot/internal/config"
+	"github.com/ascbot/ascbot/internal/store"
+)
+
+// act runs fn once per key: the intent is written to the store before fn
+// calls App Store Connect and the result after, so double clicks, redelivered
+// envelopes and restarts never act twice. A started action older than the
+// lease (the process died mid-way) may be taken over; fn must then be safe to
+// resume, which every caller ensures by re-reading App Store Connect first.
+func (s *Service) act(ctx context.Context, a store.Action, fn func() (string, error)) (string, error) {
+	a.StartedAt = s.now()
+	a.State = store.ActionStarted
+	prev, started, err := s.store.BeginAction(a)
+	if err != nil {
+		return "", fmt.Errorf("recording intent %s: %w", a.Key, err)
+	}
+	if !started {
+		switch {
+		case prev.State == store.ActionDone:
+			return "", &DoneError{By: prev.User, At: prev.FinishedAt, Result: prev.Result}
+		case prev.State == store.ActionStarted && s.now().Sub(prev.StartedAt) < s.ActionLease:
+			return "", ErrInProgress
+		}
+		took, err := s.store.RetakeAction(a, prev)
+		if err != nil {
+			return "", fmt.Errorf("retaking action %s: %w", a.Key, err)
+		}
+		if !took {
+			return "", ErrInProgress
+		}
+	}
+	result, err := fn()
+	state := store.ActionDone
+	if err != nil {
+		state = store.ActionFailed
+		result = err.Error()
+	}
+	if ferr := s.store.FinishAction(a.Key, state, result); ferr != nil {
+		s.log.Error("recording action result", "key", a.Key, "err", ferr)
+	}
+	resultWord := "ok"
+	if err != nil {
+		resultWord = "failed"
+		var st *StaleError
+		if errors.As(err, &st) {
+			resultWord = "stale"
+		}
+	}
+	s.audit(a.User, a.Kind, a.AppID, a.Intent, resultWord, result)
+	return result, err
+}
+
+// Allowed reports whether user is one of ids (user ids, or members of user
+// group ids). An empty list allows everyone when emptyMeansAnyone.
+func (s *Service) Allowed(ctx context.Context, user string, ids []string, emptyMeansAnyone bool) (bool, error) {
+	if len(ids) == 0 {
+		return emptyMeansAnyone, nil
+	}
+	for _, id := range ids {
+		if id == user {
+			return true, nil
+		}
+	}
+	for _, id := range ids {
+		if !strings.HasPrefix(id, "S") || s.groups == nil {
+			continue
+		}
+		members, err := s.groups.GroupMembers(ctx, id)
+		if err != nil {
+			return false, fmt.Errorf("reading members of user group %s: %w", id, err)
+		}
+		for _, m := range members {
+			if m == user {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// Approvers returns who may release app: its own list, else the default.
+func (s *Service) Approvers(a config.App) []string {
+	if len(a.Approvers) > 0 {
+		return a.Approvers
+	}
+	return s.cfg.Approvers
+}
+
+func (s *Service) requireSubmitter(ctx context.Context, user, action string, app asc.App, version string) error {
+	cfg := s.AppConfig(app)
+	ok, err := s.Allowed(ctx, user, cfg.Submitters, true)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		s.audit(user, action, app.ID, version, "refused", "not a submitter")
+		return &RefusedError{Action: action, Reason: fmt.Sprintf("only %s may submit %s", mentionList(cfg.Submitters), app.Name)}
+	}
+	return nil
+}
+
+func (s *Service) requireApprover(ctx context.Context, user, action string, app asc.App, version string) error {
+	cfg := s.AppConfig(app)
+	approvers := s.Approvers(cfg)
+	if len(approvers) == 0 {
+		s.audit(user, action, app.ID, version, "refused", "no approvers configured")
+		return &RefusedError{Action: action, Reason: fmt.Sprintf("no approvers are configured for %s (set approvers in the ascbot config)", app.Name)}
+	}
+	ok, err := s.Allowed(ctx, user, approvers, false)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		s.audit(user, action, app.ID, version, "refused", "not an approver")
+		return &RefusedError{Action: action, Reason: fmt.Sprintf("only %s may %s %s", mentionList(approvers), action, app.Name)}
+	}
+	return nil
+}
+
+// mentionList renders Slack ids as mentions: users <@U…>, groups <!subteam^S…>.
+func mentionList(ids []string) string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if strings.HasPrefix(id, "S") {
+			out = append(out, "<!subteam^"+id+">")
+		} else {
+			out = append(out, "<@"+id+">")
+		}
+	}
+	return joinAnd(out)
+}
+
+// MentionList is mentionList for renderers.
+func MentionList(ids []string) string { return mentionList(ids) }
+
+// CreateVersion creates version versionString of app on platform.
+func (s *Service) CreateVersion(ctx context.Context, user string, app asc.App, versionString string, platform asc.Platform) (*asc.AppStoreVersion, error) {
+	if err := s.requireSubmitter(ctx, user, "create a version of", app, versionString); err != nil {
+		return nil, err
+	}
+	var created *asc.AppStoreVersion
+	_, err := s.act(ctx, store.Action{Key: "create/" + app.ID + "/" + string(platform) + "/" + versionString, Kind: "create-version", User: user, AppID: app.ID, Intent: versionString}, func() (string, error) {
+		v, _, err := s.asc.Versions.Create(ctx, asc.VersionCreate{AppID: app.ID, Platform: platform, VersionString: versionString})
+		if err != nil {
+			var apiErr *asc.APIError
+			if errors.As(err, &apiErr) && (apiErr.StatusCode == 409 || apiErr.StatusCode == 422) {
+				return "", &BlockedError{Reasons: []string{"App Store Connect refused: " + apiErr.Detail()}}
+			}
+			return "", fmt.Errorf("creating version %s: %w", versionString, err)
+		}
+		created = v
+		return "created version " + versionString, nil
+	})
+	if err != nil {
+		var done *DoneError
+		if errors.As(err, &done) {
+			v, _, ferr := s.asc.Versions.Find(ctx, app.ID, versionString, platform)
+			if ferr == nil {
+				return v, nil
+			}
+		}
+		return nil, err
+	}
+	return created, nil
+}
+
+// AttachBuild attaches the build named by snap.Arg to the version.
+func (s *Service) AttachBuild(ctx context.Context, user string, snap Snapshot) (*asc.Build, error) {
+	app, err := s.App(ctx, snap.AppID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.requireSubmitter(ctx, user, "attach a build to", app, snap.VersionID); err != nil {
+		return nil, err
+	}
+	var attached *asc.Build
+	_, err = s.act(ctx, store.Action{Key: fmt.Sprintf("attach/%s/%d/%s", snap.VersionID, snap.Rev, snap.Arg), Kind: "attach-build", User: user, AppID: app.ID, VersionID: snap.VersionID, Intent: snap.VersionID}, func() (string, error) {
+		v, err := s.Load(ctx, snap.AppID, snap.VersionID)
+		if err != nil {
+			return "", err
+		}
+		if err := checkStale(snap, v); err != nil {
+			return "", err
+		}
+		if !Submittable(v.Version.State()) {
+			return "", &BlockedError{Reasons: []string{fmt.Sprintf("the version is %s; builds can be changed only before submission", v.Version.State().Label())}}
+		}
+		var b *asc.Build
+		for i := range v.Builds {
+			if v.Builds[i].ID == snap.Arg {
+				b = &v.Builds[i]
+			}
+		}
+		if b == nil {
+			return "", &StaleError{Changes: []string{"that build is no longer offered for this version"}}
+		}
+		if b.ProcessingState != asc.BuildValid {
+			return "", &BlockedError{Reasons: []string{fmt.Sprintf("build %s is %s", b.Version, b.ProcessingState.Label())}}
+		}
+		if _, err := s.asc.Versions.AttachBuild(ctx, v.Version.ID, b.ID); err != nil {
+			return "", blockedOr(err, "attaching build "+b.Version)
+		}
+		if b.UsesNonExemptEncryption == nil {
+			if ans := s.encryptionAnswer(v); ans != nil {
+				nb, _, err := s.asc.Builds.SetUsesNonExemptEncryption(ctx, b.ID, *ans)
+				if err != nil {
+					return "", blockedOr(err, "answering export compliance for build "+b.Version)
+				}
+				b = nb
+			}
+		}
+		attached = b
+		return "attached build " + b.Version, nil
+	})
+	return attached, err
+}
+
+// encryptionAnswer is the answer to apply to a build with none: a saved draft's, else the config's.
+func (s *Service) encryptionAnswer(v *VersionView) *bool {
+	if d, ok, err := s.store.GetDraft(DraftKey(v.Version.ID)); err == nil && ok && d.Encryption != nil {
+		return d.Encryption
+	}
+	return v.AppCfg.UsesNonExemptEncryption
+}
+
+// DraftKey is the store key of a version's notes draft (shared by the team).
+func DraftKey(versionID string) string { return "notes/" + versionID }
+
+// blockedOr turns App Store Connect's 409/422 refusals into a BlockedError
+// carrying Apple's reason, and wraps anything else.
+func blockedOr(err error, doing string) error {
+	var apiErr *asc.APIError
+	if errors.As(err, &apiErr) && (apiErr.StatusCode == 409 || apiErr.StatusCode == 422 || apiErr.StatusCode == 403) {
+		return &BlockedError{Reasons: []string{fmt.Sprintf("App Store Connect refused %s: %s", doing, apiErr.Detail())}}
+	}
+	return fmt.Errorf("%s: %w", doing, err)
+}
+
+// ValidateNotes checks candidate What's New texts; the map it returns is keyed
+// by locale with a message for each bad text.
+func ValidateNotes(notes map[string]string, required bool) map[string]string {
+	bad := map[string]string{}
+	for loc, text := range notes {
+		n := utf8.RuneCountInString(text)
+		switch {
+		case n > MaxWhatsNew:
+			bad[loc] = fmt.Sprintf("%d characters: the App Store allows %d (%d too many)", n, MaxWhatsNew, n-MaxWhatsNew)
+		case n == 0 && required:
+			bad[loc] = "What's New is required for an update"
+		}
+	}
+	return bad
+}
+
+// SetNotes writes What's New for the given locales and, when given and the
+// attached build has no answer, the export-compliance answer. The texts are
+// saved as a draft first, so a refusal from Apple loses nothing.
+func (s *Service) SetNotes(ctx context.Context, user, appID, versionID string, notes map[string]string, encryption *bool) ([]string, error) {
+	app, err := s.App(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.requireSubmitter(ctx, user, "edit What's New of", app, versionID); err != nil {
+		return nil, err
+	}
+	if err := s.store.PutDraft(store.Draft{Key: DraftKey(versionID), Notes: notes, Encryption: encryption, UpdatedAt: s.now()}); err != nil {
+		return nil, fmt.Errorf("saving the notes draft: %w", err)
+	}
+	v, err := s.Load(ctx, appID, versionID)
+	if err != nil {
+		return nil, err
+	}
+	var changed []string
+	if !v.FirstVersion {
+		if bad := ValidateNotes(notes, false); len(bad) > 0 {
+			var rs []string
+			for loc, msg := range bad {
+				rs = append(rs, loc+": "+msg)
+			}
+			return nil, &BlockedError{Reasons: rs}
+		}
+		for _, l := range v.Localizations {
+			text, ok := notes[l.Locale]
+			if !ok || text == l.WhatsNew {
+				continue
+			}
+			if _, _, err := s.asc.Localizations.SetWhatsNew(ctx, l.ID, text); err != nil {
+				return changed, blockedOr(err, "setting What's New ("+l.Locale+")")
+			}
+			changed = append(changed, l.Locale)
+		}
+	}
+	if encryption != nil && v.Build != nil && v.Build.UsesNonExemptEncryption == nil {
+		if _, _, err := s.asc.Builds.SetUsesNonExemptEncryption(ctx, v.Build.ID, *encryption); err != nil {
+			return changed, blockedOr(err, "answering export compliance")
+		}
+		changed = append(changed, "export compliance")
+	}
+	detail := "What's New: " + strings.Join(changed, ", ")
+	if len(changed) == 0 {
+		detail = "no change"
+	}
+	s.audit(user, "set-notes", appID, v.Version.VersionString, "ok", detail)
+	// Everything reached App Store Connect: the draft has done its job.
+	if err := s.store.DeleteDraft(DraftKey(versionID)); err != nil && encryption == nil {
+		s.log.Warn("deleting the notes draft", "err", err)
+	}
+	if encryption != nil && v.Build == nil {
+		// Keep the compliance answer for the build that gets attached later.
+		_ = s.store.PutDraft(store.Draft{Key: DraftKey(versionID), Encryption: encryption, UpdatedAt: s.now()})
+	}
+	return changed, nil
+}
+
+// Submit submits the version for review: it answers export compliance from
+// the config when needed, reuses an open unsubmitted submission that is empty
+// or holds only this version (else explains what is in the way), adds the
+// version and submits.
+func (s *Service) Submit(ctx context.Context, user string, snap Snapshot) (*asc.ReviewSubmission, error) {
+	app, err := s.App(ctx, snap.AppID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.requireSubmitter(ctx, user, "submit", app, snap.VersionID); err != nil {
+		return nil, err
+	}
+	var submitted *asc.ReviewSubmission
+	_, err = s.act(ctx, store.Action{Key: fmt.Sprintf("submit/%s/%d", snap.VersionID, snap.Rev), Kind: "submit", User: user, AppID: app.ID, VersionID: snap.VersionID, Intent: snap.VersionID}, func() (string, error) {
+		v, err := s.Load(ctx, snap.AppID, snap.VersionID)
+		if err != nil {
+			return "", err
+		}
+		if err := checkStale(snap, v); err != nil {
+			return "", err
+		}
+		if v.Build != nil && v.Build.UsesNonExemptEncryption == nil {
+			if ans := s.encryptionAnswer(v); ans != nil {
+				b, _, err := s.asc.Builds.SetUsesNonExemptEncryption(ctx, v.Build.ID, *ans)
+				if err != nil {
+					return "", blockedOr(err, "answering export compliance")
+				}
+				v.Build = b
+				v.Preflight = s.preflight(v, nil)
+			}
+		}
+		if !v.Preflight.Passed() {
+			return "", &BlockedError{Reasons: v.Preflight.Failures()}
+		}
+		sub := v.Submission
+		if sub == nil {
+			sub = v.Draft
+		}
+		if sub != nil && sub.State != asc.SubmissionReadyForReview {
+			return "", &BlockedError{Reasons: []string{fmt.Sprintf("the version is already in a review submission (%s)", sub.State.Label())}}
+		}
+		if sub == nil {
+			created, _, err := s.asc.Submissions.Create(ctx, app.ID, v.Version.Platform)
+			if err != nil {
+				return "", blockedOr(err, "creating the review submission")
+			}
+			sub = created
+		}
+		hasItem := false
+		for _, it := range v.SubmissionItems {
+			if it.VersionID() == v.Version.ID && it.State != asc.ItemRemoved {
+				hasItem = true
+			}
+		}
+		if v.Submission == nil || !hasItem {
+			if _, _, err := s.asc.Submissions.AddVersion(ctx, sub.ID, v.Version.ID); err != nil {
+				return "", blockedOr(err, "adding the version to review submission "+sub.ID)
+			}
+		}
+		done, _, err := s.asc.Submissions.Submit(ctx, sub.ID)
+		if err != nil {
+			return "", blockedOr(err, "submitting for review")
+		}
+		submitted = done
+		if _, err := s.store.UpdateCard(app.ID, v.Version.ID, func(c *store.Card) error {
+			c.SubmittedBy = user
+			c.SubmissionID = done.ID
+			return nil
+		}); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.log.Warn("recording the submitter on the card", "err", err)
+		}
+		return "submitted for review (submission " + done.ID + ")", nil
+	})
+	return submitted, err
+}
+
+// CancelSubmission cancels an open review submission of app.
+func (s *Service) CancelSubmission(ctx context.Context, user string, app asc.App, submissionID string, rev int) error {
+	if err := s.requireSubmitter(ctx, user, "cancel the submission of", app, submissionID); err != nil {
+		return err
+	}
+	_, err := s.act(ctx, store.Action{Key: fmt.Sprintf("cancel/%s/%d", submissionID, rev), Kind: "cancel", User: user, AppID: app.ID, Intent: submissionID}, func() (string, error) {
+		sub, _, err := s.asc.Submissions.Get(ctx, submissionID)
+		if err != nil {
+			return "", fmt.Errorf("reading review submission %s: %w", submissionID, err)
+		}
+		switch sub.State {
+		case asc.SubmissionReadyForReview, asc.SubmissionWaitingForReview, asc.SubmissionInReview, asc.SubmissionUnresolvedIssues:
+		default:
+			return "", &StaleError{Changes: []string{fmt.Sprintf("the submission is %s now", sub.State.Label())}}
+		}
+		if _, _, err := s.asc.Submissions.Cancel(ctx, submissionID); err != nil {
+			return "", blockedOr(err, "cancelling the review submission")
+		}
+		return "cancelled review submission " + submissionID, nil
+	})
+	return err
+}
+
+// Release releases a version that waits in Pending Developer Release, once:
+// only approvers may, and with the two-person rule not the submitter. The
+// version is re-read first; the intent is recorded before the one POST.
+func (s *Service) Release(ctx context.Context, user, appID, versionID string) (string, error) {
+	app, err := s.App(ctx, appID)
+	if err != nil {
+		return "", err
+	}
+	if err := s.requireApprover(ctx, user, "release", app, versionID); err != nil {
+		return "", err
+	}
+	cfg := s.AppConfig(app)
+	if cfg.TwoPersonRule {
+		card, ok, err := s.store.GetCard(appID, versionID)
+		if err != nil {
+			return "", fmt.Errorf("reading the card: %w", err)
+		}
+		if ok && card.SubmittedBy == user {
+			s.audit(user, "release", appID, versionID, "refused", "two-person rule: submitter")
+			return "", &RefusedError{Action: "release", Reason: "the two-person rule is on for " + app.Name + ": the person who submitted a version cannot also release it"}
+		}
+	}
+	return s.act(ctx, store.Action{Key: "release/" + versionID, Kind: "release", User: user, AppID: appID, VersionID: versionID, Intent: versionID}, func() (string, error) {
+		v, _, err := s.asc.Versions.Get(ctx, versionID)
+		if err != nil {
+			return "", fmt.Errorf("reading version %s: %w", versionID, err)
+		}
+		switch st := v.State(); {
+		case st == asc.StateProcessingForDistribution || st == asc.StateReadyForDistribution:
+			return "", &BlockedError{Reasons: []string{fmt.Sprintf("%s %s is already %s", app.Name, v.VersionString, st.Label())}}
+		case st != asc.StatePendingDeveloperRelease:
+			return "", &BlockedError{Reasons: []string{fmt.Sprintf("%s %s is %s, not Pending Developer Release", app.Name, v.VersionString, st.Label())}}
+		case v.ReleaseType != "" && v.ReleaseType != asc.ReleaseManual:
+			return "", &BlockedError{Reasons: []string{fmt.Sprintf("%s %s is set to release %s", app.Name, v.VersionString, ReleaseTypeLabel(v))}}
+		}
+		id, _, err := s.asc.Releases.Release(ctx, versionID)
+		if err != nil {
+			return "", blockedOr(err, "requesting the release")
+		}
+		if _, err := s.store.UpdateCard(appID, versionID, func(c *store.Card) error { c.ReleasedBy = user; return nil }); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.log.Warn("recording the releaser on the card", "err", err)
+		}
+		return fmt.Sprintf("released %s %s (release request %s)", app.Name, v.VersionString, id), nil
+	})
+}
+
+// ReleaseTypeLabel says in words how an approved version reaches the store.
+func ReleaseTypeLabel(v *asc.AppStoreVersion) string {
+	switch v.ReleaseType {
+	case asc.ReleaseAfterApproval:
+		return "automatically after approval"
+	case asc.ReleaseScheduled:
+		if v.EarliestReleaseDate != nil {
+			return "automatically, no earlier than " + v.EarliestReleaseDate.UTC().Format("Mon 2 Jan 2006 15:04 MST")
+		}
+		return "on a schedule"
+	}
+	return "manually"
+}
+
+// SetPhased pauses (PAUSED), resumes (ACTIVE) or completes (COMPLETE) the
+// version's phased release.
+func (s *Service) SetPhased(ctx context.Context, user, appID, versionID string, target asc.PhasedReleaseState, rev int) (*asc.PhasedRelease, error) {
+	app, err := s.App(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
+	verb := map[asc.PhasedReleaseState]string{asc.PhasedPaused: "pause the phased release of", asc.PhasedActive: "resume the phased release of", asc.PhasedComplete: "release to everyone"}[target]
+	if verb == "" {
+		return nil, fmt.Errorf("setting phased release: unsupported state %q", target)
+	}
+	if err := s.requireApprover(ctx, user, verb, app, versionID); err != nil {
+		return nil, err
+	}
+	var out *asc.PhasedRelease
+	_, err = s.act(ctx, store.Action{Key: fmt.Sprintf("phased/%s/%s/%d", versionID, target, rev), Kind: "phased-" + strings.ToLower(string(target)), User: user, AppID: appID, VersionID: versionID, Intent: versionID}, func() (string, error) {
+		ph, _, err := s.asc.Phased.Get(ctx, versionID)
+		if err != nil {
+			return "", fmt.Errorf("reading the phased release: %w", err)
+		}
+		if ph == nil {
+			return "", &BlockedError{Reasons: []string{"this version has no phased release"}}
+		}
+		ok := false
+		switch target {
+		case asc.PhasedPaused:
+			ok = ph.State == asc.PhasedActive
+		case asc.PhasedActive:
+			ok = ph.State == asc.PhasedPaused
+		case asc.PhasedComplete:
+			ok = ph.State == asc.PhasedActive || ph.State == asc.PhasedPaused
+		}
+		if !ok {
+			return "", &StaleError{Changes: []string{fmt.Sprintf("the phased release is %s", ph.State.Label())}}
+		}
+		np, _, err := s.asc.Phased.SetState(ctx, ph.ID, target)
+		if err != nil {
+			return "", blockedOr(err, "changing the phased release")
+		}
+		out = np
+		return fmt.Sprintf("phased release %s", strings.ToLower(np.State.Label())), nil
+	})
+	return out, err
+}
+
+// SubmitIAP submits an in-app purchase that is ready to submit.
+func (s *Service) SubmitIAP(ctx context.Context, user string, app asc.App, iapID string) error {
+	if err := s.requireSubmitter(ctx, user, "submit in-app purchases of", app, iapID); err != nil {
+		return err
+	}
+	_, err := s.act(ctx, store.Action{Key: "iap/" + iapID, Kind: "submit-iap", User: user, AppID: app.ID, Intent: iapID}, func() (string, error) {
+		if _, err := s.asc.IAP.Submit(ctx, iapID); err != nil {
+			return "", blockedOr(err, "submitting the in-app purchase")
+		}
+		return "submitted in-app purchase " + iapID, nil
+	})
+	return err
+}
+
+// MakeAvailableEverywhere makes app available in every territory, new ones included.
+func (s *Service) MakeAvailableEverywhere(ctx context.Context, user string, app asc.App) (int, error) {
+	if err := s.requireApprover(ctx, user, "change availability of", app, ""); err != nil {
+		return 0, err
+	}
+	n := 0
+	_, err := s.act(ctx, store.Action{Key: fmt.Sprintf("availability/%s/%d", app.ID, s.now().Unix()/60), Kind: "availability", User: user, AppID: app.ID, Intent: "everywhere"}, func() (string, error) {
+		ts, _, err := s.asc.Availability.Territories(ctx)
+		if err != nil {
+			return "", fmt.Errorf("listing territories: %w", err)
+		}
+		if _, err := s.asc.Availability.MakeAvailableEverywhere(ctx, app.ID, ts); err != nil {
+			return "", blockedOr(err, "making the app available everywhere")
+		}
+		n = len(ts)
+		return fmt.Sprintf("available in all %d territories", n), nil
+	})
+	return n, err
+}

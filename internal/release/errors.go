@@ -1,0 +1,54 @@
+package release
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ErrInProgress means the same action is already running (a double click or a
+// redelivered envelope arrived while the first press was still working).
+var ErrInProgress = errors.New("that action is already in progress")
+
+// StaleError means the card the user pressed no longer matches App Store
+// Connect; nothing was done. Changes says what moved, in words.
+type StaleError struct {
+	Changes []string
+}
+
+func (e *StaleError) Error() string {
+	return "the card was out of date: " + strings.Join(e.Changes, "; ")
+}
+
+// RefusedError means the user may not do this; nothing was done.
+type RefusedError struct {
+	Action string
+	Reason string
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("you may not %s: %s", e.Action, e.Reason)
+}
+
+// BlockedError means the workflow cannot go on until something is fixed
+// (a failed preflight, another submission in the way, the wrong state).
+type BlockedError struct {
+	Reasons []string
+}
+
+func (e *BlockedError) Error() string {
+	return strings.Join(e.Reasons, "; ")
+}
+
+// DoneError means the action was already carried out (by this press's twin
+// or earlier); nothing was done again.
+type DoneError struct {
+	By     string
+	At     time.Time
+	Result string
+}
+
+func (e *DoneError) Error() string {
+	return fmt.Sprintf("already done by <@%s> at %s: %s", e.By, e.At.UTC().Format("15:04 MST"), e.Result)
+}

@@ -1,0 +1,217 @@
+// Package release is ascbot's workflow: what a version needs before review
+// (the preflight), submitting it (reusing a draft submission), cancelling,
+// releasing it exactly once, and steering a phased release. It knows neither
+// Slack JSON nor HTTP: callers pass who acts and a snapshot of what they saw,
+// and get back typed outcomes (StaleError, RefusedError, BlockedError, DoneError).
+package release
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ascbot/ascbot/internal/asc"
+	"github.com/ascbot/ascbot/internal/config"
+	"github.com/ascbot/ascbot/internal/store"
+)
+
+// MaxWhatsNew is the App Store's limit on a version's "What's New" text, in characters.
+const MaxWhatsNew = 4000
+
+// GroupResolver resolves a Slack user group id (S…) to its members.
+type GroupResolver interface {
+	GroupMembers(ctx context.Context, groupID string) ([]string, error)
+}
+
+// Service runs the workflow against App Store Connect and records intent,
+// results and the audit trail in the store.
+type Service struct {
+	asc    *asc.Client
+	store  *store.Store
+	cfg    *config.Config
+	groups GroupResolver
+	log    *slog.Logger
+	now    func() time.Time
+
+	// ActionLease is how long a started action blocks a retry before a new
+	// press may take it over (the first attempt crashed or hung).
+	ActionLease time.Duration
+
+	appsMu sync.Mutex
+	apps   map[string]appEntry
+}
+
+type appEntry struct {
+	app asc.App
+	at  time.Time
+}
+
+// Options configures a Service.
+type Options struct {
+	ASC    *asc.Client
+	Store  *store.Store
+	Config *config.Config
+	Groups GroupResolver
+	Logger *slog.Logger
+	Clock  func() time.Time
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	s := &Service{asc: o.ASC, store: o.Store, cfg: o.Config, groups: o.Groups, log: o.Logger, now: o.Clock, ActionLease: 2 * time.Minute, apps: map[string]appEntry{}}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// ASC returns the App Store Connect client the service uses.
+func (s *Service) ASC() *asc.Client { return s.asc }
+
+// Config returns the configuration the service uses.
+func (s *Service) Config() *config.Config { return s.cfg }
+
+// Now returns the service's clock reading.
+func (s *Service) Now() time.Time { return s.now() }
+
+// AppConfig returns the per-app settings for app (matched by id, then bundle id).
+// An app the YAML does not name gets the defaults.
+func (s *Service) AppConfig(app asc.App) config.App {
+	for _, a := range s.cfg.Apps {
+		if (a.ID != "" && a.ID == app.ID) || (a.BundleID != "" && strings.EqualFold(a.BundleID, app.BundleID)) {
+			return a
+		}
+	}
+	return config.App{ID: app.ID, Platform: string(asc.PlatformIOS)}
+}
+
+// App returns an app by id, cached for a few minutes (names and bundle ids
+// rarely change, and every card render needs them).
+func (s *Service) App(ctx context.Context, appID string) (asc.App, error) {
+	s.appsMu.Lock()
+	e, ok := s.apps[appID]
+	s.appsMu.Unlock()
+	if ok && s.now().Sub(e.at) < 10*time.Minute {
+		return e.app, nil
+	}
+	app, _, err := s.asc.Apps.Get(ctx, appID)
+	if err != nil {
+		return asc.App{}, fmt.Errorf("reading app %s: %w", appID, err)
+	}
+	s.appsMu.Lock()
+	s.apps[appID] = appEntry{app: *app, at: s.now()}
+	s.appsMu.Unlock()
+	return *app, nil
+}
+
+// ResolveApp finds the app a user named by id, bundle id or name
+// (case-insensitive). With no exact match it returns the closest names.
+func (s *Service) ResolveApp(ctx context.Context, query string) (asc.App, []asc.App, error) {
+	apps, _, err := s.asc.Apps.List(ctx)
+	if err != nil {
+		return asc.App{}, nil, fmt.Errorf("listing apps: %w", err)
+	}
+	var exact []asc.App
+	for _, a := range apps {
+		if a.ID == query || strings.EqualFold(a.BundleID, query) || strings.EqualFold(a.Name, query) {
+			exact = append(exact, a)
+		}
+	}
+	if len(exact) == 1 {
+		s.appsMu.Lock()
+		s.apps[exact[0].ID] = appEntry{app: exact[0], at: s.now()}
+		s.appsMu.Unlock()
+		return exact[0], nil, nil
+	}
+	if len(exact) > 1 {
+		return asc.App{}, exact, &NotFoundError{Query: query, Ambiguous: true, Closest: exact}
+	}
+	return asc.App{}, nil, &NotFoundError{Query: query, Closest: closestApps(query, apps, 3)}
+}
+
+// NotFoundError says an app name matched nothing (or more than one app).
+type NotFoundError struct {
+	Query     string
+	Ambiguous bool
+	Closest   []asc.App
+}
+
+func (e *NotFoundError) Error() string {
+	if e.Ambiguous {
+		return fmt.Sprintf("%q matches more than one app", e.Query)
+	}
+	return fmt.Sprintf("no app named %q", e.Query)
+}
+
+// closestApps ranks apps by edit distance of name (and bundle id) to q.
+func closestApps(q string, apps []asc.App, n int) []asc.App {
+	type scored struct {
+		app asc.App
+		d   int
+	}
+	q = strings.ToLower(q)
+	var all []scored
+	for _, a := range apps {
+		d := min(editDistance(q, strings.ToLower(a.Name)), editDistance(q, strings.ToLower(a.BundleID)))
+		if strings.Contains(strings.ToLower(a.Name), q) || strings.Contains(strings.ToLower(a.BundleID), q) {
+			d = 0
+		}
+		all = append(all, scored{a, d})
+	}
+	slices.SortStableFunc(all, func(a, b scored) int {
+		if a.d != b.d {
+			return a.d - b.d
+		}
+		return strings.Compare(a.app.Name, b.app.Name)
+	})
+	var out []asc.App
+	for _, s := range all {
+		if len(out) == n || s.d > max(3, len(q)/2) {
+			break
+		}
+		out = append(out, s.app)
+	}
+	return out
+}
+
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// audit appends to the audit log; a failure to audit is logged, never hidden.
+func (s *Service) audit(user, action, appID, version, result, detail string) {
+	err := s.store.AppendAudit(store.AuditEntry{At: s.now(), User: user, Action: action, AppID: appID, Version: version, Result: result, Detail: detail})
+	if err != nil {
+		s.log.Error("appending to the audit log", "err", err, "action", action, "app", appID)
+	}
+}
+
+// Audit records an action decided outside the service (a refused command, a
+// watch added) in the same audit log.
+func (s *Service) Audit(user, action, appID, version, result, detail string) {
+	s.audit(user, action, appID, version, result, detail)
+}

@@ -1,0 +1,389 @@
+package release
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ascbot/ascbot/internal/asc"
+	"github.com/ascbot/ascbot/internal/config"
+)
+
+// VersionView is everything a card shows about one app version, read fresh
+// from App Store Connect.
+type VersionView struct {
+	App     asc.App
+	AppCfg  config.App
+	Version asc.AppStoreVersion
+	// Build is the attached build, nil when none.
+	Build *asc.Build
+	// Builds are this version's builds (same marketing version and platform), newest first.
+	Builds        []asc.Build
+	Localizations []asc.Localization
+	// FirstVersion is true when no version of the app was ever released on this
+	// platform: What's New is then neither required nor allowed.
+	FirstVersion bool
+	// PreviousVersion is the newest released version before this one, if any.
+	PreviousVersion *asc.AppStoreVersion
+	// Submission is the open review submission holding this version, if any;
+	// Blocking is an open submission of the app and platform in the way.
+	Submission      *asc.ReviewSubmission
+	SubmissionItems []asc.ReviewSubmissionItem
+	Blocking        *asc.ReviewSubmission
+	// Draft is an open, unsubmitted and empty review submission that a submit reuses.
+	Draft *asc.ReviewSubmission
+	Phased          *asc.PhasedRelease
+	// PendingIAPs are in-app purchases READY_TO_SUBMIT that this submission would leave out.
+	PendingIAPs []asc.InAppPurchase
+	Preflight   Preflight
+	FetchedAt   time.Time
+}
+
+// Encryption is the export-compliance answer that applies: the build's own,
+// else the configured default; nil when nobody has answered.
+func (v *VersionView) Encryption() *bool {
+	if v.Build != nil && v.Build.UsesNonExemptEncryption != nil {
+		return v.Build.UsesNonExemptEncryption
+	}
+	return v.AppCfg.UsesNonExemptEncryption
+}
+
+// Snapshot returns what this view would put on a card rendered at rev.
+func (v *VersionView) Snapshot(rev int) Snapshot {
+	s := Snapshot{AppID: v.App.ID, VersionID: v.Version.ID, State: string(v.Version.State()), Rev: rev}
+	if v.Build != nil {
+		s.BuildID = v.Build.ID
+	}
+	if v.Submission != nil {
+		s.SubmissionID = v.Submission.ID
+	}
+	return s
+}
+
+// Check is one line of the preflight checklist.
+type Check struct {
+	Name string
+	OK   bool
+	// Warn marks an advisory line that does not block submitting.
+	Warn   bool
+	Detail string
+}
+
+// Preflight is the checklist that must pass before Submit for review is offered.
+type Preflight struct {
+	Checks []Check
+}
+
+// Passed reports whether every blocking check passed.
+func (p Preflight) Passed() bool {
+	for _, c := range p.Checks {
+		if !c.OK && !c.Warn {
+			return false
+		}
+	}
+	return true
+}
+
+// Failures returns the details of the failed blocking checks.
+func (p Preflight) Failures() []string {
+	var out []string
+	for _, c := range p.Checks {
+		if !c.OK && !c.Warn {
+			out = append(out, c.Detail)
+		}
+	}
+	return out
+}
+
+// released reports whether a version in state st has been on the store.
+func released(st asc.AppVersionState) bool {
+	switch st {
+	case asc.StateReadyForDistribution, asc.StateReplacedWithNewVersion, asc.StateProcessingForDistribution:
+		return true
+	}
+	return false
+}
+
+// Submittable reports whether a version in state st may be submitted for review
+// (and so may have its build and notes changed).
+func Submittable(st asc.AppVersionState) bool {
+	switch st {
+	case asc.StatePrepareForSubmission, asc.StateReadyForReview, asc.StateDeveloperRejected, asc.StateRejected, asc.StateMetadataRejected, asc.StateInvalidBinary:
+		return true
+	}
+	return false
+}
+
+// Load reads everything a card shows about the version, fresh.
+func (s *Service) Load(ctx context.Context, appID, versionID string) (*VersionView, error) {
+	app, err := s.App(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
+	v, _, err := s.asc.Versions.Get(ctx, versionID)
+	if err != nil {
+		return nil, fmt.Errorf("reading version %s: %w", versionID, err)
+	}
+	view := &VersionView{App: app, AppCfg: s.AppConfig(app), Version: *v, FetchedAt: s.now()}
+
+	builds, _, err := s.asc.Builds.List(ctx, asc.BuildListOptions{AppID: appID, MarketingVersion: v.VersionString, Platform: v.Platform, Limit: 20})
+	if err != nil {
+		return nil, fmt.Errorf("listing builds of %s %s: %w", app.Name, v.VersionString, err)
+	}
+	view.Builds = builds
+	if v.BuildID != "" {
+		for i := range builds {
+			if builds[i].ID == v.BuildID {
+				view.Build = &builds[i]
+			}
+		}
+		if view.Build == nil {
+			b, _, err := s.asc.Builds.Get(ctx, v.BuildID)
+			if err != nil {
+				return nil, fmt.Errorf("reading attached build %s: %w", v.BuildID, err)
+			}
+			view.Build = b
+		}
+	}
+
+	locs, _, err := s.asc.Localizations.List(ctx, versionID)
+	if err != nil {
+		return nil, fmt.Errorf("listing localizations of %s %s: %w", app.Name, v.VersionString, err)
+	}
+	slices.SortFunc(locs, func(a, b asc.Localization) int { return compareLocales(app.PrimaryLocale, a.Locale, b.Locale) })
+	view.Localizations = locs
+
+	versions, _, err := s.asc.Versions.List(ctx, appID, &asc.VersionListOptions{Platform: v.Platform})
+	if err != nil {
+		return nil, fmt.Errorf("listing versions of %s: %w", app.Name, err)
+	}
+	view.FirstVersion = true
+	for i := range versions { // newest first
+		o := versions[i]
+		if o.ID == v.ID || !released(o.State()) {
+			continue
+		}
+		view.FirstVersion = false
+		if view.PreviousVersion == nil {
+			view.PreviousVersion = &o
+		}
+	}
+
+	open, _, err := s.asc.Submissions.ListOpen(ctx, appID, v.Platform)
+	if err != nil {
+		return nil, fmt.Errorf("listing open review submissions of %s: %w", app.Name, err)
+	}
+	for i := range open {
+		sub := open[i]
+		if sub.VersionID == v.ID {
+			view.Submission = &sub
+			continue
+		}
+		items, _, err := s.asc.Submissions.Items(ctx, sub.ID)
+		if err != nil {
+			return nil, fmt.Errorf("listing items of review submission %s: %w", sub.ID, err)
+		}
+		holdsThis, holdsOther := false, false
+		for _, it := range items {
+			if it.State == asc.ItemRemoved {
+				continue
+			}
+			if it.VersionID() == v.ID {
+				holdsThis = true
+			} else {
+				holdsOther = true
+			}
+		}
+		switch {
+		case holdsThis:
+			view.Submission = &sub
+			view.SubmissionItems = items
+		case holdsOther || sub.State != asc.SubmissionReadyForReview:
+			view.Blocking = &sub
+		default:
+			view.Draft = &sub
+		}
+	}
+	if view.Submission != nil && view.SubmissionItems == nil {
+		items, _, err := s.asc.Submissions.Items(ctx, view.Submission.ID)
+		if err != nil {
+			return nil, fmt.Errorf("listing items of review submission %s: %w", view.Submission.ID, err)
+		}
+		view.SubmissionItems = items
+	}
+
+	switch v.State() {
+	case asc.StatePendingDeveloperRelease, asc.StateProcessingForDistribution, asc.StateReadyForDistribution, asc.StatePendingAppleRelease:
+		ph, _, err := s.asc.Phased.Get(ctx, versionID)
+		if err != nil {
+			return nil, fmt.Errorf("reading phased release of %s %s: %w", app.Name, v.VersionString, err)
+		}
+		view.Phased = ph
+	}
+
+	iaps, _, err := s.asc.IAP.List(ctx, appID)
+	if err != nil {
+		// In-app purchases are advisory on the card; a key without access to
+		// them must not break the card.
+		s.log.Warn("listing in-app purchases", "app", appID, "err", err)
+	}
+	for _, p := range iaps {
+		if p.State == asc.IAPReadyToSubmit {
+			view.PendingIAPs = append(view.PendingIAPs, p)
+		}
+	}
+
+	view.Preflight = s.preflight(view, nil)
+	return view, nil
+}
+
+// preflight computes the checklist; notes, when given, are candidate texts
+// checked instead of the stored ones.
+func (s *Service) preflight(v *VersionView, notes map[string]string) Preflight {
+	var p Preflight
+	st := v.Version.State()
+	if !Submittable(st) {
+		p.Checks = append(p.Checks, Check{Name: "state", Detail: fmt.Sprintf("the version is %s, not awaiting submission", st.Label())})
+	}
+	switch {
+	case v.Build == nil:
+		p.Checks = append(p.Checks, Check{Name: "build", Detail: "no build attached"})
+	case v.Build.ProcessingState != asc.BuildValid:
+		p.Checks = append(p.Checks, Check{Name: "build", Detail: fmt.Sprintf("build %s is %s", v.Build.Version, v.Build.ProcessingState.Label())})
+	default:
+		p.Checks = append(p.Checks, Check{Name: "build", OK: true, Detail: fmt.Sprintf("build %s valid", v.Build.Version)})
+	}
+	if v.FirstVersion {
+		p.Checks = append(p.Checks, Check{Name: "notes", OK: true, Detail: "What's New not needed on a first version"})
+	} else {
+		var missing, long []string
+		for _, l := range v.Localizations {
+			text := l.WhatsNew
+			if t, ok := notes[l.Locale]; ok {
+				text = t
+			}
+			switch {
+			case text == "":
+				missing = append(missing, l.Locale)
+			case utf8.RuneCountInString(text) > MaxWhatsNew:
+				long = append(long, l.Locale)
+			}
+		}
+		switch {
+		case len(missing) > 0:
+			p.Checks = append(p.Checks, Check{Name: "notes", Detail: fmt.Sprintf("What's New missing for %s", joinAnd(missing))})
+		case len(long) > 0:
+			p.Checks = append(p.Checks, Check{Name: "notes", Detail: fmt.Sprintf("What's New over %d characters for %s", MaxWhatsNew, joinAnd(long))})
+		default:
+			p.Checks = append(p.Checks, Check{Name: "notes", OK: true, Detail: fmt.Sprintf("What's New set for %d locale(s)", len(v.Localizations))})
+		}
+	}
+	if e := v.Encryption(); e == nil {
+		p.Checks = append(p.Checks, Check{Name: "compliance", Detail: "export compliance not answered"})
+	} else {
+		p.Checks = append(p.Checks, Check{Name: "compliance", OK: true, Detail: "export compliance answered"})
+	}
+	if v.Blocking != nil {
+		p.Checks = append(p.Checks, Check{Name: "submission", Detail: fmt.Sprintf("another review submission is open (%s)", v.Blocking.State.Label())})
+	} else {
+		p.Checks = append(p.Checks, Check{Name: "submission", OK: true, Detail: "no other submission in the way"})
+	}
+	if len(v.PendingIAPs) > 0 {
+		names := make([]string, 0, len(v.PendingIAPs))
+		for _, i := range v.PendingIAPs {
+			names = append(names, i.Name)
+		}
+		p.Checks = append(p.Checks, Check{Name: "iap", Warn: true, Detail: fmt.Sprintf("%d in-app purchase(s) ready to submit would be left out (%s): attach them on the version's page", len(names), joinAnd(names))})
+	}
+	return p
+}
+
+func joinAnd(xs []string) string {
+	switch len(xs) {
+	case 0:
+		return ""
+	case 1:
+		return xs[0]
+	}
+	out := ""
+	for i, x := range xs {
+		switch {
+		case i == 0:
+			out = x
+		case i == len(xs)-1:
+			out += " and " + x
+		default:
+			out += ", " + x
+		}
+	}
+	return out
+}
+
+// compareLocales puts the primary locale first, then sorts by name.
+func compareLocales(primary, a, b string) int {
+	switch {
+	case a == b:
+		return 0
+	case a == primary:
+		return -1
+	case b == primary:
+		return 1
+	case a < b:
+		return -1
+	}
+	return 1
+}
+
+// PreviousNotes returns the previous released version's What's New per
+// locale, used to prefill the notes modal when this version's are empty.
+func (s *Service) PreviousNotes(ctx context.Context, v *VersionView) (map[string]string, error) {
+	if v.PreviousVersion == nil {
+		return nil, nil
+	}
+	locs, _, err := s.asc.Localizations.List(ctx, v.PreviousVersion.ID)
+	if err != nil {
+		return nil, fmt.Errorf("listing localizations of %s: %w", v.PreviousVersion.VersionString, err)
+	}
+	out := map[string]string{}
+	for _, l := range locs {
+		out[l.Locale] = l.WhatsNew
+	}
+	return out, nil
+}
+
+// checkStale compares a press's snapshot with the fresh view.
+func checkStale(snap Snapshot, v *VersionView) error {
+	var changes []string
+	if st := string(v.Version.State()); snap.State != st {
+		changes = append(changes, fmt.Sprintf("the version is now %s (the card showed %s)", asc.AppVersionState(st).Label(), asc.AppVersionState(snap.State).Label()))
+	}
+	cur := ""
+	if v.Build != nil {
+		cur = v.Build.ID
+	}
+	if snap.BuildID != cur {
+		switch {
+		case cur == "":
+			changes = append(changes, "the build was detached")
+		default:
+			changes = append(changes, fmt.Sprintf("build %s is attached now", v.Build.Version))
+		}
+	}
+	sub := ""
+	if v.Submission != nil {
+		sub = v.Submission.ID
+	}
+	if snap.SubmissionID != sub {
+		if sub == "" {
+			changes = append(changes, "its review submission is gone")
+		} else {
+			changes = append(changes, fmt.Sprintf("it is in a review submission now (%s)", v.Submission.State.Label()))
+		}
+	}
+	if len(changes) > 0 {
+		return &StaleError{Changes: changes}
+	}
+	return nil
+}

@@ -1,0 +1,309 @@
+// Package slackui is ascbot's face in Slack: the socket-mode runtime (ack
+// first, then work), the /asc command, the submission card, the What's New
+// modal, buttons, App Home, and the Block Kit renderers. The workflow itself
+// lives in package release.
+package slackui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/ascbot/ascbot/internal/release"
+	"github.com/ascbot/ascbot/internal/store"
+)
+
+// API is the part of the Slack Web API the bot calls. *slack.Client has it.
+type API interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
+	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
+	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
+	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
+	UpdateViewContext(ctx context.Context, view slack.ModalViewRequest, externalID, hash, viewID string) (*slack.ViewResponse, error)
+	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
+	GetUserGroupMembersContext(ctx context.Context, userGroup string, options ...slack.GetUserGroupMembersOption) ([]string, error)
+}
+
+// Metrics receives counts the bot produces; nil-safe no-ops when unset.
+type Metrics interface {
+	Command(name, result string)
+	Notification(kind string)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) Command(string, string) {}
+func (noMetrics) Notification(string)    {}
+
+// Options configures a Bot.
+type Options struct {
+	Socket  *socketmode.Client
+	API     API // defaults to Socket's embedded client
+	Release *release.Service
+	Store   *store.Store
+	Logger  *slog.Logger
+	Clock   func() time.Time
+	Metrics Metrics
+	// Sandbox marks every card "sandbox" (simulated App Store Connect).
+	Sandbox bool
+	// HandlerTimeout bounds the work done for one envelope (default 2 min).
+	HandlerTimeout time.Duration
+	// Watches, when set, is told about /asc watch and /asc unwatch.
+	Watches WatchSink
+	// PollStatus, when set, adds the poller's state to /asc status.
+	PollStatus PollStatus
+}
+
+// WatchSink is told when the set of watched apps changes.
+type WatchSink interface {
+	WatchesChanged()
+}
+
+// Bot is the running Slack side of ascbot.
+type Bot struct {
+	sm      *socketmode.Client
+	api     API
+	rel     *release.Service
+	store   *store.Store
+	log     *slog.Logger
+	now     func() time.Time
+	metrics Metrics
+	sandbox bool
+	timeout time.Duration
+	watches    WatchSink
+	pollStatus PollStatus
+
+	inflight  sync.WaitGroup
+	connected atomic.Bool
+	cardLocks keyedMutex
+	groups    *groupCache
+	posters   *poster
+}
+
+// New returns a Bot.
+func New(o Options) *Bot {
+	b := &Bot{sm: o.Socket, api: o.API, rel: o.Release, store: o.Store, log: o.Logger, now: o.Clock, metrics: o.Metrics, sandbox: o.Sandbox, timeout: o.HandlerTimeout, watches: o.Watches, pollStatus: o.PollStatus}
+	if b.api == nil && b.sm != nil {
+		b.api = &b.sm.Client
+	}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	if b.metrics == nil {
+		b.metrics = noMetrics{}
+	}
+	if b.timeout == 0 {
+		b.timeout = 2 * time.Minute
+	}
+	b.groups = newGroupCache(b.api, 5*time.Minute, b.now)
+	b.posters = newPoster(b.api, b.log)
+	return b
+}
+
+// SetRelease sets the workflow service (it needs the bot's group resolver, so
+// the two are built in turn).
+func (b *Bot) SetRelease(r *release.Service) { b.rel = r }
+
+// SetWatcher connects the poller: told about watch changes, asked for its status.
+func (b *Bot) SetWatcher(w interface {
+	WatchSink
+	PollStatus
+}) {
+	b.watches, b.pollStatus = w, w
+}
+
+// Groups resolves Slack user groups for the release service.
+func (b *Bot) Groups() release.GroupResolver { return b.groups }
+
+// Connected reports whether the socket-mode connection is up.
+func (b *Bot) Connected() bool { return b.connected.Load() }
+
+// ErrFatalSlack marks a Slack error the bot cannot recover from (revoked or invalid token).
+var ErrFatalSlack = errors.New("fatal Slack error")
+
+// Run connects to Slack and serves envelopes until ctx is cancelled; it then
+// waits for in-flight handlers. It returns nil on a clean shutdown and an
+// error wrapping ErrFatalSlack when Slack refuses the tokens.
+func (b *Bot) Run(ctx context.Context) error {
+	runErr := make(chan error, 1)
+	go func() { runErr <- b.sm.RunContext(ctx) }()
+	for {
+		select {
+		case <-ctx.Done():
+			b.connected.Store(false)
+			b.inflight.Wait()
+			return nil
+		case err := <-runErr:
+			b.connected.Store(false)
+			b.inflight.Wait()
+			if err == nil || errors.Is(err, context.Canceled) {
+				return nil
+			}
+			return fmt.Errorf("%w: connecting to Slack: %w", ErrFatalSlack, err)
+		case evt := <-b.sm.Events:
+			b.dispatch(ctx, evt)
+		}
+	}
+}
+
+// Wait blocks until every handler started so far has finished.
+func (b *Bot) Wait() { b.inflight.Wait() }
+
+// dispatch acks every envelope before slow work: the ack is the first thing
+// sent, and App Store Connect work runs in a goroutine afterwards. The only
+// work before an ack is the cheap validation of a view submission, so its
+// errors can go back as response_action errors.
+func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnected, socketmode.EventTypeHello:
+		b.connected.Store(true)
+		b.log.Info("connected to Slack")
+	case socketmode.EventTypeConnecting:
+		b.log.Debug("connecting to Slack")
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError:
+		b.connected.Store(false)
+		b.log.Warn("slack connection problem; reconnecting", "err", evt.Data)
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok || evt.Request == nil {
+			return
+		}
+		b.onSlashCommand(ctx, *evt.Request, cmd)
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok || evt.Request == nil {
+			return
+		}
+		b.onInteractive(ctx, *evt.Request, cb)
+	case socketmode.EventTypeEventsAPI:
+		if evt.Request == nil {
+			return
+		}
+		b.ack(*evt.Request, nil)
+		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
+		if !ok {
+			return
+		}
+		if home, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok && home.Tab == "home" {
+			b.goWork(ctx, *evt.Request, "home", func(ctx context.Context) { b.publishHome(ctx, home.User) })
+		}
+	}
+}
+
+func (b *Bot) ack(req socketmode.Request, payload any) {
+	var err error
+	if payload == nil {
+		err = b.sm.Ack(req)
+	} else {
+		err = b.sm.Ack(req, payload)
+	}
+	if err != nil {
+		b.log.Error("acking envelope", "envelope_id", req.EnvelopeID, "err", err)
+	}
+}
+
+// goWork runs fn after the ack, once per envelope id (Slack redelivers
+// envelopes it thinks were lost), on a context that survives shutdown long
+// enough for the handler to finish.
+func (b *Bot) goWork(ctx context.Context, req socketmode.Request, kind string, fn func(ctx context.Context)) {
+	b.inflight.Add(1)
+	go func() {
+		defer b.inflight.Done()
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.timeout)
+		defer cancel()
+		first, err := b.store.SeenEnvelope(req.EnvelopeID, b.now())
+		if err != nil {
+			b.log.Error("recording envelope", "envelope_id", req.EnvelopeID, "err", err)
+		}
+		if !first {
+			b.log.Info("ignoring a redelivered envelope", "envelope_id", req.EnvelopeID, "retry_attempt", req.RetryAttempt, "kind", kind)
+			return
+		}
+		defer func() {
+			if r := recover(); r != nil {
+				b.log.Error("handler panicked", "kind", kind, "panic", r)
+			}
+		}()
+		fn(wctx)
+	}()
+}
+
+// keyedMutex serialises work per key (one card is rendered by one goroutine at a time).
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[string]*sync.Mutex
+}
+
+func (k *keyedMutex) lock(key string) func() {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[string]*sync.Mutex{}
+	}
+	m, ok := k.locks[key]
+	if !ok {
+		m = &sync.Mutex{}
+		k.locks[key] = m
+	}
+	k.mu.Unlock()
+	m.Lock()
+	return m.Unlock
+}
+
+// userMessage turns a workflow error into words for the person who pressed.
+func userMessage(err error) string {
+	var (
+		stale   *release.StaleError
+		refused *release.RefusedError
+		blocked *release.BlockedError
+		done    *release.DoneError
+		nf      *release.NotFoundError
+	)
+	switch {
+	case errors.As(err, &refused):
+		return "🚫 " + capitalize(refused.Error()) + "."
+	case errors.As(err, &stale):
+		return "↻ The card was out of date, so nothing was done: " + strings.Join(stale.Changes, "; ") + ". I refreshed it — check it and press again if it still makes sense."
+	case errors.As(err, &blocked):
+		return "✋ " + capitalize(strings.Join(blocked.Reasons, "; ")) + "."
+	case errors.As(err, &done):
+		return "✓ That was already done by <@" + done.By + ">: " + done.Result + "."
+	case errors.Is(err, release.ErrInProgress):
+		return "⏳ That is already in progress — one press is enough."
+	case errors.As(err, &nf):
+		return notFoundText(nf)
+	}
+	return "⚠ Something went wrong talking to App Store Connect: " + err.Error() + ". Nothing was lost; try again in a moment."
+}
+
+func notFoundText(nf *release.NotFoundError) string {
+	var names []string
+	for _, a := range nf.Closest {
+		names = append(names, fmt.Sprintf("*%s* (`%s`, %s)", a.Name, a.BundleID, a.ID))
+	}
+	if nf.Ambiguous {
+		return fmt.Sprintf("`%s` matches more than one app: %s. Name it by bundle id or id.", nf.Query, strings.Join(names, ", "))
+	}
+	if len(names) == 0 {
+		return fmt.Sprintf("I can't find an app called `%s`. `/asc apps` lists the apps the API key sees.", nf.Query)
+	}
+	return fmt.Sprintf("I can't find an app called `%s`. Did you mean %s?", nf.Query, strings.Join(names, " or "))
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

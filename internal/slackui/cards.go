@@ -1,0 +1,139 @@
+package slackui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/slack-go/slack"
+
+	"github.com/ascbot/ascbot/internal/release"
+	"github.com/ascbot/ascbot/internal/store"
+)
+
+// errNoCard means the version has no card yet.
+var errNoCard = errors.New("the version has no card")
+
+func cardKey(appID, versionID string) string { return appID + "/" + versionID }
+
+func (b *Bot) meta(c store.Card, v *release.VersionView) CardMeta {
+	return CardMeta{Rev: c.Rev, SubmittedBy: c.SubmittedBy, ReleasedBy: c.ReleasedBy, Sandbox: b.sandbox, Approvers: b.rel.Approvers(v.AppCfg)}
+}
+
+func cardFallback(v *release.VersionView) string {
+	return fmt.Sprintf("%s — %s", cardTitle(v), v.Version.State().Label())
+}
+
+func (b *Bot) recordFromView(c *store.Card, v *release.VersionView) {
+	c.AppID, c.AppName, c.VersionID, c.Version, c.Platform = v.App.ID, v.App.Name, v.Version.ID, v.Version.VersionString, string(v.Version.Platform)
+	c.LastState = string(v.Version.State())
+	c.BuildID, c.BuildNumber = "", ""
+	if v.Build != nil {
+		c.BuildID, c.BuildNumber = v.Build.ID, v.Build.Version
+	}
+	if v.Submission != nil {
+		c.SubmissionID = v.Submission.ID
+	}
+	c.Sandbox = b.sandbox
+	c.UpdatedAt = b.now()
+}
+
+// showCard posts the version's card in channel, or brings it back when it is
+// there already (refreshed, with a broadcast thread reply pointing at it).
+// A card that lives in another channel moves here; the old message says so.
+func (b *Bot) showCard(ctx context.Context, channel, user, appID, versionID string) (store.Card, error) {
+	unlock := b.cardLocks.lock(cardKey(appID, versionID))
+	defer unlock()
+	v, err := b.rel.Load(ctx, appID, versionID)
+	if err != nil {
+		return store.Card{}, err
+	}
+	old, exists, err := b.store.GetCard(appID, versionID)
+	if err != nil {
+		return store.Card{}, fmt.Errorf("reading the card: %w", err)
+	}
+	if exists && old.Channel == channel {
+		card, err := b.store.UpdateCard(appID, versionID, func(c *store.Card) error {
+			c.Rev++
+			b.recordFromView(c, v)
+			return nil
+		})
+		if err != nil {
+			return store.Card{}, fmt.Errorf("updating the card: %w", err)
+		}
+		if err := b.posters.update(ctx, card.Channel, card.TS, slack.MsgOptionBlocks(RenderCard(v, b.meta(card, v), b.now())...), slack.MsgOptionText(cardFallback(v), false)); err != nil {
+			return card, err
+		}
+		b.thread(ctx, card, user, fmt.Sprintf("<@%s> asked for this card — here it is.", user), true)
+		return card, nil
+	}
+	card := store.Card{CreatedAt: b.now()}
+	if exists {
+		card = old
+	}
+	card.Rev++
+	b.recordFromView(&card, v)
+	ts, err := b.posters.post(ctx, channel, slack.MsgOptionBlocks(RenderCard(v, b.meta(card, v), b.now())...), slack.MsgOptionText(cardFallback(v), false))
+	if err != nil {
+		return store.Card{}, err
+	}
+	card.Channel, card.TS = channel, ts
+	if err := b.store.PutCard(card); err != nil {
+		return store.Card{}, fmt.Errorf("saving the card: %w", err)
+	}
+	if exists {
+		moved := b.meta(old, v)
+		moved.MovedTo = channel
+		if err := b.posters.update(ctx, old.Channel, old.TS, slack.MsgOptionBlocks(RenderCard(v, moved, b.now())...), slack.MsgOptionText(cardFallback(v), false)); err != nil {
+			b.log.Warn("marking the old card as moved", "err", err)
+		}
+	}
+	b.audit(user, "show-card", appID, v.Version.VersionString, "ok", "card in "+channel)
+	return card, nil
+}
+
+// refreshCard re-reads App Store Connect and rewrites the card in place.
+func (b *Bot) refreshCard(ctx context.Context, appID, versionID string) (*release.VersionView, store.Card, error) {
+	unlock := b.cardLocks.lock(cardKey(appID, versionID))
+	defer unlock()
+	if _, ok, err := b.store.GetCard(appID, versionID); err != nil {
+		return nil, store.Card{}, fmt.Errorf("reading the card: %w", err)
+	} else if !ok {
+		return nil, store.Card{}, errNoCard
+	}
+	v, err := b.rel.Load(ctx, appID, versionID)
+	if err != nil {
+		return nil, store.Card{}, err
+	}
+	card, err := b.store.UpdateCard(appID, versionID, func(c *store.Card) error {
+		c.Rev++
+		b.recordFromView(c, v)
+		return nil
+	})
+	if err != nil {
+		return nil, store.Card{}, fmt.Errorf("updating the card: %w", err)
+	}
+	err = b.posters.update(ctx, card.Channel, card.TS, slack.MsgOptionBlocks(RenderCard(v, b.meta(card, v), b.now())...), slack.MsgOptionText(cardFallback(v), false))
+	return v, card, err
+}
+
+// thread adds a step to the card's thread (and to the card's record).
+func (b *Bot) thread(ctx context.Context, card store.Card, user, text string, broadcast bool) {
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionTS(card.TS)}
+	if broadcast {
+		opts = append(opts, slack.MsgOptionBroadcast())
+	}
+	if _, err := b.posters.post(ctx, card.Channel, opts...); err != nil {
+		b.log.Error("posting a thread reply", "channel", card.Channel, "err", err)
+	}
+	if _, err := b.store.UpdateCard(card.AppID, card.VersionID, func(c *store.Card) error {
+		c.Steps = append(c.Steps, store.Step{At: b.now(), User: user, Text: text})
+		return nil
+	}); err != nil {
+		b.log.Warn("recording a card step", "err", err)
+	}
+}
+
+func (b *Bot) audit(user, action, appID, version, result, detail string) {
+	b.rel.Audit(user, action, appID, version, result, detail)
+}

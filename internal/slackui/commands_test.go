@@ -1,0 +1,71 @@
+package slackui
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestParseCommand(t *testing.T) {
+	tests := []struct {
+		text    string
+		want    parsedCommand
+		wantErr string // "usage" or "unknown"
+	}{
+		{"", parsedCommand{Name: "help"}, ""},
+		{"help", parsedCommand{Name: "help"}, ""},
+		{"submit KotenOCR 1.1.0", parsedCommand{Name: "submit", App: "KotenOCR", Version: "1.1.0"}, ""},
+		{"SUBMIT kotenocr 1.1", parsedCommand{Name: "submit", App: "kotenocr", Version: "1.1"}, ""},
+		{`submit "Koten OCR" 2.0.1`, parsedCommand{Name: "submit", App: "Koten OCR", Version: "2.0.1"}, ""},
+		{"submit Koten OCR 2.0.1", parsedCommand{Name: "submit", App: "Koten OCR", Version: "2.0.1"}, ""},
+		{"submit KotenOCR", parsedCommand{}, "usage"},
+		{"submit KotenOCR latest", parsedCommand{}, "usage"},
+		{"notes jp.example.kotenocr 1.1.0", parsedCommand{Name: "notes", App: "jp.example.kotenocr", Version: "1.1.0"}, ""},
+		{"status", parsedCommand{}, "usage"},
+		{"status KotenOCR", parsedCommand{Name: "status", App: "KotenOCR"}, ""},
+		{"builds KotenOCR", parsedCommand{Name: "builds", App: "KotenOCR"}, ""},
+		{"builds KotenOCR 1.1.0", parsedCommand{Name: "builds", App: "KotenOCR", Version: "1.1.0"}, ""},
+		{"release KotenOCR", parsedCommand{Name: "release", App: "KotenOCR"}, ""},
+		{"phased KotenOCR pause", parsedCommand{Name: "phased", App: "KotenOCR", Arg: "pause"}, ""},
+		{"phased KotenOCR stop", parsedCommand{}, "usage"},
+		{"watch KotenOCR <#C0123ABCD|ios-releases>", parsedCommand{Name: "watch", App: "KotenOCR", Arg: "C0123ABCD"}, ""},
+		{"watch KotenOCR", parsedCommand{Name: "watch", App: "KotenOCR"}, ""},
+		{"deploy KotenOCR", parsedCommand{}, "unknown"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			got, err := parseCommand(tt.text)
+			var ue errUsage
+			var uk errUnknown
+			switch tt.wantErr {
+			case "usage":
+				if !errors.As(err, &ue) {
+					t.Fatalf("err = %v, want usage", err)
+				}
+				return
+			case "unknown":
+				if !errors.As(err, &uk) {
+					t.Fatalf("err = %v, want unknown", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEveryCommandHasAHandlerAndHelp(t *testing.T) {
+	help := RenderHelp()
+	if len(help) == 0 {
+		t.Fatal("no help")
+	}
+	for _, c := range commandSpecs {
+		if c.Usage == "" || c.Example == "" || c.Summary == "" {
+			t.Errorf("%s: incomplete spec", c.Name)
+		}
+	}
+}

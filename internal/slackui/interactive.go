@@ -1,0 +1,303 @@
+package slackui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/ascbot/ascbot/internal/asc"
+	"github.com/ascbot/ascbot/internal/release"
+)
+
+// onInteractive acks first. A view submission is validated before its ack
+// (cheap, no I/O) so its errors go back inline; its work runs after.
+func (b *Bot) onInteractive(ctx context.Context, req socketmode.Request, cb slack.InteractionCallback) {
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		b.ack(req, nil)
+		if len(cb.ActionCallback.BlockActions) == 0 {
+			return
+		}
+		act := *cb.ActionCallback.BlockActions[0]
+		b.goWork(ctx, req, "action "+act.ActionID, func(ctx context.Context) { b.onAction(ctx, cb, act) })
+	case slack.InteractionTypeViewSubmission:
+		if cb.View.CallbackID != notesCallback {
+			b.ack(req, nil)
+			return
+		}
+		in, errs, err := parseNotes(cb.View)
+		if err != nil {
+			b.ack(req, nil)
+			b.log.Warn("reading a notes submission", "err", err)
+			return
+		}
+		if len(errs) > 0 {
+			b.ack(req, slack.NewErrorsViewSubmissionResponse(errs))
+			return
+		}
+		b.ack(req, nil)
+		b.goWork(ctx, req, "notes", func(ctx context.Context) { b.saveNotes(ctx, cb.User.ID, in) })
+	default:
+		b.ack(req, nil)
+	}
+}
+
+// tell answers the presser privately where they pressed: on the Home tab as
+// a notice at its top, in a channel as an ephemeral message.
+func (b *Bot) tell(ctx context.Context, cb slack.InteractionCallback, text string) {
+	if cb.View.Type == slack.VTHomeTab {
+		b.publishHomeNotice(ctx, cb.User.ID, text)
+		return
+	}
+	if cb.Channel.ID != "" {
+		if err := b.posters.ephemeral(ctx, cb.Channel.ID, cb.User.ID, slack.MsgOptionText(text, false)); err != nil {
+			b.log.Error("telling a user", "user", cb.User.ID, "err", err)
+		}
+		return
+	}
+	if cb.ResponseURL != "" {
+		if err := b.posters.respond(ctx, cb.ResponseURL, false, slack.MsgOptionText(text, false)); err != nil {
+			b.log.Error("telling a user", "user", cb.User.ID, "err", err)
+		}
+	}
+}
+
+func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
+	user := cb.User.ID
+	id := act.ActionID
+	switch {
+	case strings.HasPrefix(id, actCreateVersion):
+		b.onCreateVersion(ctx, cb, act)
+		return
+	case strings.HasPrefix(id, actCancelConfirm):
+		b.onCancelFromCommand(ctx, cb, act)
+		return
+	case strings.HasPrefix(id, actSubmitIAP):
+		b.onSubmitIAP(ctx, cb, act)
+		return
+	case id == actAvailability:
+		b.onAvailability(ctx, cb, act)
+		return
+	}
+	snap, err := release.ParseSnapshot(act.Value)
+	if err != nil {
+		b.log.Warn("ignoring a button with a foreign value", "action_id", id, "err", err)
+		return
+	}
+	if id == actOpenNotes {
+		b.onOpenNotes(ctx, cb, snap)
+		return
+	}
+	var step string
+	switch {
+	case strings.HasPrefix(id, actAttachBuild):
+		var bd *asc.Build
+		bd, err = b.rel.AttachBuild(ctx, user, snap)
+		if err == nil {
+			step = fmt.Sprintf("<@%s> attached build %s", user, bd.Version)
+		}
+	case id == actSubmit:
+		_, err = b.rel.Submit(ctx, user, snap)
+		if err == nil {
+			step = fmt.Sprintf("<@%s> submitted for review", user)
+		}
+	case id == actCancel:
+		if snap.SubmissionID == "" {
+			err = &release.StaleError{Changes: []string{"the card showed no review submission"}}
+			break
+		}
+		var app asc.App
+		app, err = b.rel.App(ctx, snap.AppID)
+		if err == nil {
+			err = b.rel.CancelSubmission(ctx, user, app, snap.SubmissionID, snap.Rev)
+		}
+		if err == nil {
+			step = fmt.Sprintf("<@%s> cancelled the review submission", user)
+		}
+	case id == actRelease:
+		if snap.State != string(asc.StatePendingDeveloperRelease) {
+			err = &release.StaleError{Changes: []string{"the card did not offer a release"}}
+			break
+		}
+		var res string
+		res, err = b.rel.Release(ctx, user, snap.AppID, snap.VersionID)
+		if err == nil {
+			step = fmt.Sprintf("<@%s> %s", user, res)
+		}
+	case id == actPhasedPause || id == actPhasedResume || id == actPhasedDone:
+		target := asc.PhasedReleaseState(snap.Arg)
+		var ph *asc.PhasedRelease
+		ph, err = b.rel.SetPhased(ctx, user, snap.AppID, snap.VersionID, target, snap.Rev)
+		if err == nil {
+			step = fmt.Sprintf("<@%s> %s the phased release: %s", user, phasedVerb(target), PhasedLine(ph))
+		}
+	case id == actRefresh:
+	default:
+		b.log.Warn("unknown action", "action_id", id)
+		return
+	}
+	if err != nil {
+		b.log.Info("action not carried out", "action_id", id, "user", user, "err", err)
+		b.tell(ctx, cb, userMessage(err))
+	}
+	var stale *release.StaleError
+	if err == nil || errors.As(err, &stale) || errors.Is(err, errNoCard) {
+		_, card, rerr := b.refreshCard(ctx, snap.AppID, snap.VersionID)
+		if rerr != nil && !errors.Is(rerr, errNoCard) {
+			b.log.Warn("refreshing the card", "err", rerr)
+		}
+		if step != "" && card.TS != "" {
+			b.thread(ctx, card, user, step, false)
+		}
+	}
+	if err == nil && cb.View.Type == slack.VTHomeTab {
+		b.publishHomeNotice(ctx, user, "✓ "+strings.TrimPrefix(step, fmt.Sprintf("<@%s> ", user)))
+	}
+}
+
+func (b *Bot) onOpenNotes(ctx context.Context, cb slack.InteractionCallback, snap release.Snapshot) {
+	resp, err := b.api.OpenViewContext(ctx, cb.TriggerID, loadingModal("What's New"))
+	if err != nil {
+		b.log.Error("opening the notes modal", "err", err)
+		b.tell(ctx, cb, "I couldn't open the What's New form ("+err.Error()+"). Try the button again.")
+		return
+	}
+	b.fillNotesModal(ctx, resp.ID, snap.AppID, snap.VersionID, cb.Channel.ID)
+}
+
+// saveNotes writes a notes modal's texts after its ack; the draft is saved
+// first, so a refusal from Apple loses nothing (the form comes back filled).
+func (b *Bot) saveNotes(ctx context.Context, user string, in notesInput) {
+	changed, err := b.rel.SetNotes(ctx, user, in.Meta.AppID, in.Meta.VersionID, in.Notes, in.Encryption)
+	card, hasCard, _ := b.store.GetCard(in.Meta.AppID, in.Meta.VersionID)
+	channel := in.Meta.Channel
+	if hasCard {
+		channel = card.Channel
+	}
+	if err != nil {
+		msg := userMessage(err) + " Your text is saved: open What's New again to continue."
+		if channel != "" {
+			if perr := b.posters.ephemeral(ctx, channel, user, slack.MsgOptionText(msg, false)); perr != nil {
+				b.log.Error("telling a user", "err", perr)
+			}
+		}
+		return
+	}
+	if !hasCard {
+		return
+	}
+	_, card, rerr := b.refreshCard(ctx, in.Meta.AppID, in.Meta.VersionID)
+	if rerr != nil {
+		b.log.Warn("refreshing the card", "err", rerr)
+	}
+	if len(changed) > 0 && card.TS != "" {
+		b.thread(ctx, card, user, fmt.Sprintf("<@%s> set %s", user, describeChanges(changed)), false)
+	}
+}
+
+func describeChanges(changed []string) string {
+	var locs []string
+	other := ""
+	for _, c := range changed {
+		if c == "export compliance" {
+			other = " and answered export compliance"
+			continue
+		}
+		locs = append(locs, c)
+	}
+	if len(locs) == 0 {
+		return strings.TrimPrefix(other, " and ")
+	}
+	return "What's New (" + strings.Join(locs, ", ") + ")" + other
+}
+
+func (b *Bot) onCreateVersion(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
+	parts := strings.Split(act.Value, "|")
+	if len(parts) != 3 {
+		return
+	}
+	app, err := b.rel.App(ctx, parts[0])
+	if err == nil {
+		var v *asc.AppStoreVersion
+		v, err = b.rel.CreateVersion(ctx, cb.User.ID, app, parts[1], asc.Platform(parts[2]))
+		if err == nil {
+			b.respondReplace(ctx, cb, fmt.Sprintf("✓ Created %s %s.", app.Name, parts[1]))
+			_, err = b.showCard(ctx, cb.Channel.ID, cb.User.ID, app.ID, v.ID)
+			err = slackChannelHint(err)
+		}
+	}
+	if err != nil {
+		b.tell(ctx, cb, userMessage(err))
+	}
+}
+
+// respondReplace replaces the ephemeral message the button was on.
+func (b *Bot) respondReplace(ctx context.Context, cb slack.InteractionCallback, text string) {
+	if cb.ResponseURL == "" {
+		return
+	}
+	if err := b.posters.retry(ctx, "response_url", func() error {
+		_, _, err := b.api.PostMessageContext(ctx, "", slack.MsgOptionReplaceOriginal(cb.ResponseURL), slack.MsgOptionText(text, false))
+		return err
+	}); err != nil {
+		b.log.Warn("replacing an ephemeral reply", "err", err)
+	}
+}
+
+func (b *Bot) onCancelFromCommand(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
+	parts := strings.Split(act.Value, "|")
+	if len(parts) != 2 {
+		return
+	}
+	app, err := b.rel.App(ctx, parts[0])
+	if err == nil {
+		err = b.rel.CancelSubmission(ctx, cb.User.ID, app, parts[1], 0)
+	}
+	if err != nil {
+		b.tell(ctx, cb, userMessage(err))
+		return
+	}
+	b.respondReplace(ctx, cb, fmt.Sprintf("✓ Cancelled the review submission of %s.", app.Name))
+	cards, err := b.store.ListCards()
+	if err != nil {
+		return
+	}
+	for _, c := range cards {
+		if c.AppID == app.ID && c.SubmissionID == parts[1] {
+			b.afterAction(ctx, c.AppID, c.VersionID, cb.User.ID, fmt.Sprintf("<@%s> cancelled the review submission", cb.User.ID))
+		}
+	}
+}
+
+func (b *Bot) onSubmitIAP(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
+	parts := strings.Split(act.Value, "|")
+	if len(parts) != 2 {
+		return
+	}
+	app, err := b.rel.App(ctx, parts[0])
+	if err == nil {
+		err = b.rel.SubmitIAP(ctx, cb.User.ID, app, parts[1])
+	}
+	if err != nil {
+		b.tell(ctx, cb, userMessage(err))
+		return
+	}
+	b.respondReplace(ctx, cb, "✓ Submitted the in-app purchase for review.")
+}
+
+func (b *Bot) onAvailability(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
+	app, err := b.rel.App(ctx, act.Value)
+	n := 0
+	if err == nil {
+		n, err = b.rel.MakeAvailableEverywhere(ctx, cb.User.ID, app)
+	}
+	if err != nil {
+		b.tell(ctx, cb, userMessage(err))
+		return
+	}
+	b.respondReplace(ctx, cb, fmt.Sprintf("✓ %s is now available in all %d territories, and in new ones as Apple adds them.", app.Name, n))
+}
