@@ -33,8 +33,8 @@ type VersionView struct {
 	SubmissionItems []asc.ReviewSubmissionItem
 	Blocking        *asc.ReviewSubmission
 	// Draft is an open, unsubmitted and empty review submission that a submit reuses.
-	Draft *asc.ReviewSubmission
-	Phased          *asc.PhasedRelease
+	Draft  *asc.ReviewSubmission
+	Phased *asc.PhasedRelease
 	// PendingIAPs are in-app purchases READY_TO_SUBMIT that this submission would leave out.
 	PendingIAPs []asc.InAppPurchase
 	Preflight   Preflight

@@ -70,15 +70,15 @@ type WatchSink interface {
 
 // Bot is the running Slack side of ascbot.
 type Bot struct {
-	sm      *socketmode.Client
-	api     API
-	rel     *release.Service
-	store   *store.Store
-	log     *slog.Logger
-	now     func() time.Time
-	metrics Metrics
-	sandbox bool
-	timeout time.Duration
+	sm         *socketmode.Client
+	api        API
+	rel        *release.Service
+	store      *store.Store
+	log        *slog.Logger
+	now        func() time.Time
+	metrics    Metrics
+	sandbox    bool
+	timeout    time.Duration
 	watches    WatchSink
 	pollStatus PollStatus
 
