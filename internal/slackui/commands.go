@@ -99,6 +99,14 @@ func (e errUnknown) Error() string { return fmt.Sprintf("unknown command %q", e.
 // parseCommand parses the text after /asc.
 func parseCommand(text string) (parsedCommand, error) {
 	toks := tokenize(text)
+	// The command is escaped (should_escape: true in the manifest): mentions
+	// arrive as <#C…|name>, and a typed &, < or > as an entity.
+	unescape := strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
+	for i, t := range toks {
+		if !strings.HasPrefix(t, "<") {
+			toks[i] = unescape.Replace(t)
+		}
+	}
 	if len(toks) == 0 {
 		return parsedCommand{Name: "help"}, nil
 	}

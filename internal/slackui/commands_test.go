@@ -30,6 +30,7 @@ func TestParseCommand(t *testing.T) {
 		{"watch KotenOCR <#C0123ABCD|ios-releases>", parsedCommand{Name: "watch", App: "KotenOCR", Arg: "C0123ABCD"}, ""},
 		{"watch KotenOCR", parsedCommand{Name: "watch", App: "KotenOCR"}, ""},
 		{"deploy KotenOCR", parsedCommand{}, "unknown"},
+		{"status Tom &amp; Jerry", parsedCommand{Name: "status", App: "Tom & Jerry"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
