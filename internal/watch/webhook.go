@@ -1,0 +1,232 @@
+package watch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+
+	"github.com/ascbot/ascbot/internal/asc"
+	"github.com/ascbot/ascbot/internal/store"
+)
+
+// MaxWebhookBody bounds a webhook request body; larger ones get 413.
+const MaxWebhookBody = 64 << 10
+
+// WebhookPath is where the handler is meant to be mounted.
+const WebhookPath = "/webhooks/appstoreconnect"
+
+// WebhookHandler serves Apple's webhook POSTs (mount it at WebhookPath).
+//
+// It answers 405 to anything but POST, 413 to a body over MaxWebhookBody,
+// 401 when the x-apple-signature matches none of the configured secrets
+// (nothing is read or posted then), 400 to a body that is not an event,
+// 503 after Stop, and otherwise 200 at once: the work (re-reading the
+// version or build from App Store Connect and feeding the same transition
+// path as the poller) runs in the background, so Apple gets its 2xx quickly
+// and the announcement follows within about a second.
+func (w *Watcher) WebhookHandler() http.Handler {
+	return http.HandlerFunc(w.serveWebhook)
+}
+
+func (w *Watcher) serveWebhook(rw http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		rw.Header().Set("Allow", http.MethodPost)
+		http.Error(rw, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, MaxWebhookBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			w.log.Warn("webhook body too large", "limit", MaxWebhookBody)
+			http.Error(rw, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(rw, "reading body", http.StatusBadRequest)
+		return
+	}
+	apps := w.verifiedApps(body, r.Header.Get(asc.SignatureHeader))
+	if len(apps) == 0 {
+		// Neither the signature nor the secrets are logged.
+		w.log.Warn("webhook rejected: signature matches no configured secret", "remote", r.RemoteAddr)
+		http.Error(rw, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	ev, err := asc.ParseWebhookEvent(body)
+	if err != nil {
+		w.log.Warn("webhook body is not an event", "err", err)
+		http.Error(rw, "not a webhook event", http.StatusBadRequest)
+		return
+	}
+	log := w.log.With("event", ev.Type, "event_id", ev.ID, "instance", ev.InstanceID)
+	var job func(ctx context.Context) error
+	switch ev.Type {
+	case asc.EventPing:
+		log.Info("webhook ping received", "apps", apps)
+	case asc.EventAppVersionStateUpdated:
+		if ev.InstanceID == "" || (ev.InstanceType != "" && ev.InstanceType != "appStoreVersions") {
+			log.Warn("version webhook without an appStoreVersions instance; ignored")
+			break
+		}
+		log.Info("version state webhook", "old", ev.OldValue, "new", ev.NewValue)
+		job = func(ctx context.Context) error { return w.webhookVersion(ctx, ev.InstanceID, apps) }
+	case asc.EventBuildUploadStateUpdated:
+		if ev.InstanceID == "" {
+			log.Warn("build upload webhook without an instance; ignored")
+			break
+		}
+		log.Info("build upload webhook", "new", ev.NewState)
+		job = func(ctx context.Context) error { return w.webhookBuild(ctx, ev.InstanceID, apps) }
+	default:
+		log.Debug("webhook event type not handled; ignored")
+	}
+	if job != nil && !w.spawn(job, log) {
+		http.Error(rw, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	rw.WriteHeader(http.StatusOK)
+}
+
+// verifiedApps returns the ids of the apps whose webhook secret signed body.
+func (w *Watcher) verifiedApps(body []byte, header string) []string {
+	var apps []string
+	for appID, secret := range w.secrets() {
+		if secret == "" {
+			continue
+		}
+		if asc.VerifySignature(secret, body, header) == nil {
+			apps = append(apps, appID)
+		}
+	}
+	slices.Sort(apps)
+	return apps
+}
+
+// spawn runs job in the background under the watcher's base context; false
+// after Stop.
+func (w *Watcher) spawn(job func(ctx context.Context) error, log interface {
+	Warn(msg string, args ...any)
+}) bool {
+	w.mu.Lock()
+	if w.stopped {
+		w.mu.Unlock()
+		return false
+	}
+	w.bg.Add(1)
+	w.mu.Unlock()
+	go func() {
+		defer w.bg.Done()
+		ctx, cancel := context.WithTimeout(w.baseCtx, webhookTimeout)
+		defer cancel()
+		if err := job(ctx); err != nil {
+			log.Warn("handling webhook; the poller will pick the change up", "err", err)
+		}
+	}()
+	return true
+}
+
+// webhookVersion re-reads the version and its submission and feeds the
+// transition path. apps are the apps whose secret signed the webhook.
+func (w *Watcher) webhookVersion(ctx context.Context, versionID string, apps []string) error {
+	// The seen records are read BEFORE the version, so an observation
+	// overtaken by a newer recorded one (a poll racing this webhook) is
+	// dropped instead of being announced backwards. The version's app is
+	// one of the apps whose secret signed the webhook: read each (local).
+	bases := map[string]*store.Seen{}
+	for _, appID := range apps {
+		s, found, err := w.store.GetSeen(appID, versionID)
+		if err != nil {
+			return fmt.Errorf("reading seen state of %s/%s: %w", appID, versionID, err)
+		}
+		if found {
+			bases[appID] = &s
+		}
+	}
+	w.reqs.Add(1)
+	v, _, err := w.asc.Versions.Get(ctx, versionID)
+	if err != nil {
+		return fmt.Errorf("re-reading version %s: %w", versionID, err)
+	}
+	log := w.log.With("app", v.AppID, "version", v.VersionString, "version_id", v.ID)
+	if v.AppID == "" || !slices.Contains(apps, v.AppID) {
+		log.Warn("version webhook signed with another app's secret; ignored", "signed_for", apps)
+		return nil
+	}
+	wa, ok, err := w.watchedApp(ctx, v.AppID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		log.Info("version webhook for an app that is not watched; ignored")
+		return nil
+	}
+	base := bases[v.AppID]
+	var seenSubID, seenSubState string
+	if base != nil {
+		seenSubID, seenSubState = base.SubmissionID, base.SubmissionState
+	}
+	w.reqs.Add(1)
+	open, _, err := w.asc.Submissions.ListOpen(ctx, v.AppID, v.Platform)
+	if err != nil {
+		return fmt.Errorf("listing open submissions of app %s: %w", v.AppID, err)
+	}
+	sub := pickSubmission(open, v.ID, seenSubID)
+	if sub == nil && seenSubID != "" && asc.ReviewSubmissionState(seenSubState).Open() {
+		// The recorded submission is no longer open: read it to see it complete.
+		w.reqs.Add(1)
+		s, _, err := w.asc.Submissions.Get(ctx, seenSubID)
+		switch {
+		case err == nil:
+			sub = s
+		case !asc.IsNotFound(err):
+			return fmt.Errorf("reading submission %s: %w", seenSubID, err)
+		}
+	}
+	return w.observeVersion(ctx, versionObs{App: wa.App, Channel: wa.Channel, Version: *v, Sub: sub, Source: SourceWebhook, Base: base})
+}
+
+// webhookBuild resolves a build upload to its build and feeds the build
+// path. The build's app is the one whose secret signed the webhook; when
+// several apps share that secret the app is ambiguous and the poller is left
+// to notice the build.
+func (w *Watcher) webhookBuild(ctx context.Context, uploadID string, apps []string) error {
+	if len(apps) != 1 {
+		w.log.Info("build webhook signed by a secret several apps share; leaving it to the poller", "apps", apps)
+		return nil
+	}
+	appID := apps[0]
+	wa, ok, err := w.watchedApp(ctx, appID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		w.log.Info("build webhook for an app that is not watched; ignored", "app", appID)
+		return nil
+	}
+	base, found, err := w.store.GetSeen(appID, "")
+	if err != nil {
+		return fmt.Errorf("reading build states of app %s: %w", appID, err)
+	}
+	if !found {
+		w.log.Debug("build webhook before the app's baseline; leaving it to the poller", "app", appID)
+		return nil
+	}
+	w.reqs.Add(1)
+	buildID, _, err := w.asc.Webhooks.BuildUploadBuild(ctx, uploadID)
+	if err != nil {
+		return fmt.Errorf("resolving build upload %s: %w", uploadID, err)
+	}
+	if buildID == "" {
+		w.log.Info("build upload not linked to a build yet; the poller will see it", "app", appID, "upload", uploadID)
+		return nil
+	}
+	w.reqs.Add(1)
+	b, _, err := w.asc.Builds.Get(ctx, buildID)
+	if err != nil {
+		return fmt.Errorf("reading build %s: %w", buildID, err)
+	}
+	return w.observeBuilds(ctx, buildObs{App: wa.App, Channel: wa.Channel, Builds: []asc.Build{*b}, Source: SourceWebhook, Base: &base})
+}
