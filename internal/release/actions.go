@@ -56,8 +56,21 @@ func (s *Service) act(ctx context.Context, a store.Action, fn func() (string, er
 			resultWord = "stale"
 		}
 	}
-	s.audit(a.User, a.Kind, a.AppID, a.Intent, resultWord, result)
+	version := a.Intent
+	if a.VersionID != "" {
+		version = s.versionString(a.AppID, a.VersionID)
+	}
+	s.audit(a.User, a.Kind, a.AppID, version, resultWord, result)
 	return result, err
+}
+
+// versionString names a version for people ("1.1.0"), from its card when the
+// bot has one; else its id.
+func (s *Service) versionString(appID, versionID string) string {
+	if c, ok, err := s.store.GetCard(appID, versionID); err == nil && ok && c.Version != "" {
+		return c.Version
+	}
+	return versionID
 }
 
 // Allowed reports whether user is one of ids (user ids, or members of user
@@ -103,7 +116,7 @@ func (s *Service) requireSubmitter(ctx context.Context, user, action string, app
 		return err
 	}
 	if !ok {
-		s.audit(user, action, app.ID, version, "refused", "not a submitter")
+		s.audit(user, action, app.ID, s.versionString(app.ID, version), "refused", "not a submitter")
 		return &RefusedError{Action: action, Reason: fmt.Sprintf("only %s may submit %s", mentionList(cfg.Submitters), app.Name)}
 	}
 	return nil
@@ -113,7 +126,7 @@ func (s *Service) requireApprover(ctx context.Context, user, action string, app 
 	cfg := s.AppConfig(app)
 	approvers := s.Approvers(cfg)
 	if len(approvers) == 0 {
-		s.audit(user, action, app.ID, version, "refused", "no approvers configured")
+		s.audit(user, action, app.ID, s.versionString(app.ID, version), "refused", "no approvers configured")
 		return &RefusedError{Action: action, Reason: fmt.Sprintf("no approvers are configured for %s (set approvers in the ascbot config)", app.Name)}
 	}
 	ok, err := s.Allowed(ctx, user, approvers, false)
@@ -121,7 +134,7 @@ func (s *Service) requireApprover(ctx context.Context, user, action string, app 
 		return err
 	}
 	if !ok {
-		s.audit(user, action, app.ID, version, "refused", "not an approver")
+		s.audit(user, action, app.ID, s.versionString(app.ID, version), "refused", "not an approver")
 		return &RefusedError{Action: action, Reason: fmt.Sprintf("only %s may %s %s", mentionList(approvers), action, app.Name)}
 	}
 	return nil
@@ -439,7 +452,7 @@ func (s *Service) Release(ctx context.Context, user, appID, versionID string) (s
 			return "", fmt.Errorf("reading the card: %w", err)
 		}
 		if ok && card.SubmittedBy == user {
-			s.audit(user, "release", appID, versionID, "refused", "two-person rule: submitter")
+			s.audit(user, "release", appID, s.versionString(appID, versionID), "refused", "two-person rule: submitter")
 			return "", &RefusedError{Action: "release", Reason: "the two-person rule is on for " + app.Name + ": the person who submitted a version cannot also release it"}
 		}
 	}

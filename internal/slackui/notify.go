@@ -38,6 +38,11 @@ func (b *Bot) VersionChanged(ctx context.Context, e watch.VersionEvent) error {
 		return fmt.Errorf("reading the card: %w", err)
 	}
 	if !exists {
+		// A card is for a version on its way: one being retired (replaced
+		// by a newer one going live) or only just created is not news.
+		if e.To == asc.StateReplacedWithNewVersion || e.To == asc.StatePrepareForSubmission {
+			return nil
+		}
 		if e.Channel == "" {
 			return fmt.Errorf("announcing %s %s: the app has no channel", e.App.Name, e.Version.VersionString)
 		}
