@@ -1,0 +1,447 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/ascbot/ascbot/internal/app"
+	"github.com/ascbot/ascbot/internal/asc/ascsim"
+	"github.com/ascbot/ascbot/internal/config"
+	"github.com/ascbot/ascbot/internal/slacksim"
+)
+
+// The demo's cast and place.
+const (
+	demoChannel = "C0RELEASES"
+	userAna     = "U0ANA"   // iOS lead: submits
+	userBob     = "U0BOB"   // release manager: an approver
+	userCarol   = "U0CAROL" // a teammate who may not release
+	botToken    = "xoxb-demo-bot-token"
+	appToken    = "xapp-demo-app-token"
+)
+
+var names = map[string]string{userAna: "ana", userBob: "bob", userCarol: "carol", demoChannel: "#ios-releases"}
+
+// runDemo plays the whole story against the built-in stand-ins and prints the
+// Slack conversation as readable text. It returns 0 when every step happened.
+func runDemo(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fast := fs.Bool("fast", false, "no pauses between steps (CI)")
+	verbose := fs.Bool("v", false, "print the bot's log too")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	d := &demo{out: stdout, start: time.Now(), pause: 700 * time.Millisecond}
+	if *fast {
+		d.pause = 0
+	}
+	if err := d.run(*verbose, stderr); err != nil {
+		d.say("\n✗ DEMO FAILED: %v\n", err)
+		return 1
+	}
+	d.say("\n✓ Demo complete: every step happened (%.1f s).\n", time.Since(d.start).Seconds())
+	return 0
+}
+
+type demo struct {
+	out   io.Writer
+	start time.Time
+	pause time.Duration
+	mu    sync.Mutex
+
+	slack *slacksim.Server
+	sim   *ascsim.Server
+}
+
+func (d *demo) say(format string, a ...any) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	fmt.Fprintf(d.out, format, a...)
+}
+
+func (d *demo) stamp() string { return fmt.Sprintf("[%6.2fs]", time.Since(d.start).Seconds()) }
+
+func who(id string) string {
+	if n, ok := names[id]; ok {
+		return n
+	}
+	if id == "" || strings.HasPrefix(id, "B") {
+		return "ascbot"
+	}
+	return id
+}
+
+var mentionRe = regexp.MustCompile(`<([@#!])(?:subteam\^)?([A-Z0-9]+)(?:\|[^>]*)?>`)
+
+// humanize renders Slack's mention syntax the way Slack shows it.
+func humanize(s string) string {
+	return mentionRe.ReplaceAllStringFunc(s, func(m string) string {
+		g := mentionRe.FindStringSubmatch(m)
+		switch {
+		case g[2] == "S0RELEASE":
+			return "@release-managers"
+		case g[1] == "#":
+			return who(g[2])
+		}
+		return "@" + who(g[2])
+	})
+}
+
+func indent(s string) string {
+	s = humanize(s)
+	s = strings.TrimRight(s, "\n")
+	return "        │ " + strings.ReplaceAll(s, "\n", "\n        │ ")
+}
+
+// show prints one transcript event as a person would see it in Slack.
+func (d *demo) show(e slacksim.Event) {
+	switch e.Kind {
+	case "slash", "click", "submit":
+		// user actions are printed below
+	default:
+		e.Text = humanize(e.Text)
+	}
+	switch e.Kind {
+	case "slash":
+		d.say("%s 👤 %s typed in %s: %s\n", d.stamp(), who(e.User), who(e.Channel), e.Text)
+	case "click":
+		label := e.Text
+		if label == "" {
+			label = e.Note
+		}
+		d.say("%s 👤 %s pressed [%s]\n", d.stamp(), who(e.User), label)
+	case "submit":
+		d.say("%s 👤 %s saved the form\n", d.stamp(), who(e.User))
+	case "post":
+		if e.ThreadTS != "" {
+			d.say("%s 🤖 ascbot replied in the card's thread: %s\n", d.stamp(), e.Text)
+			return
+		}
+		if len(e.Blocks) > 0 {
+			d.say("%s 🤖 ascbot posted in %s:\n%s\n", d.stamp(), who(e.Channel), indent(slacksim.RenderText(e.Blocks)))
+			return
+		}
+		d.say("%s 🤖 ascbot posted in %s: %s\n", d.stamp(), who(e.Channel), e.Text)
+	case "update":
+		d.say("%s 🤖 ascbot updated the card:\n%s\n", d.stamp(), indent(slacksim.RenderText(e.Blocks)))
+	case "ephemeral", "response_url":
+		text := e.Text
+		if len(e.Blocks) > 0 {
+			text = slacksim.RenderText(e.Blocks)
+		}
+		if strings.TrimSpace(text) == "" {
+			return
+		}
+		d.say("%s 🤖 ascbot, only %s sees: %s\n", d.stamp(), who(e.User), strings.TrimSpace(text))
+	case "view_open", "view_update":
+		if e.View != nil && e.View.CallbackID != "" {
+			d.say("%s 🤖 ascbot opened a form for %s:\n%s\n", d.stamp(), who(e.User), indent(slacksim.RenderView(*e.View)))
+		}
+	}
+	if e.Error != "" {
+		d.say("%s ⚠ Slack answered %s: %s\n", d.stamp(), e.Kind, e.Error)
+	}
+}
+
+func (d *demo) step(title string) {
+	if d.pause > 0 {
+		time.Sleep(d.pause)
+	}
+	d.say("\n%s ── %s\n", d.stamp(), title)
+}
+
+func (d *demo) run(verbose bool, stderr io.Writer) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	var violations []error
+	var vmu sync.Mutex
+	d.slack = slacksim.New(slacksim.Options{
+		BotToken: botToken, AppToken: appToken,
+		PingInterval: time.Second,
+		OnViolation:  func(err error) { vmu.Lock(); violations = append(violations, err); vmu.Unlock() },
+		Observer:     d.show,
+	})
+	defer d.slack.Close()
+	for id, n := range names {
+		if strings.HasPrefix(id, "U") {
+			d.slack.AddUser(id, n)
+		} else {
+			d.slack.AddChannel(id, strings.TrimPrefix(n, "#"))
+		}
+	}
+	d.slack.SetUserGroup("S0RELEASE", userBob)
+
+	kid, iss, key := ascsim.NewTestKey()
+	d.sim = ascsim.New(ascsim.Options{Keys: map[string]*ecdsa.PublicKey{kid: &key.PublicKey}, IssuerID: iss})
+	defer d.sim.Close()
+	ids := d.sim.SeedDemo()
+
+	dir, err := os.MkdirTemp("", "ascbot-demo-")
+	if err != nil {
+		return fmt.Errorf("making a temp dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	yaml := fmt.Sprintf("poll: \"@every 1s\"\napprovers: [\"S0RELEASE\"]\napps:\n  - id: %q\n    channel: %q\n    submitters: []\n", ids.AppID, demoChannel)
+	cfgPath := filepath.Join(dir, "ascbot.yaml")
+	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
+		return fmt.Errorf("writing the demo config: %w", err)
+	}
+	env := map[string]string{"ASCBOT_CONFIG": cfgPath, "ASCBOT_DB": filepath.Join(dir, "ascbot.db")}
+	cfg, err := config.Load(func(k string) string { return env[k] }, config.ModeDemo)
+	if err != nil {
+		return fmt.Errorf("loading the demo config: %w", err)
+	}
+	cfg.Slack.BotToken, cfg.Slack.AppToken, cfg.Slack.APIURL = botToken, appToken, d.slack.APIURL()
+
+	logOut := io.Discard
+	if verbose {
+		logOut = stderr
+	}
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		done <- app.Run(runCtx, cfg, app.Options{
+			Logger: newLogger(logOut, "debug"), Sim: d.sim, SimKey: &app.SimKey{KeyID: kid, IssuerID: iss, Key: key},
+			Ready:         func(*app.Runtime) { close(ready) },
+			SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(5 * time.Second)},
+		})
+	}()
+	select {
+	case <-ready:
+	case err := <-done:
+		return fmt.Errorf("the bot stopped at start: %w", err)
+	case <-ctx.Done():
+		return errors.New("the bot did not start")
+	}
+	if err := d.slack.Connected(ctx); err != nil {
+		return fmt.Errorf("the bot did not connect to Slack: %w", err)
+	}
+	d.say("%s ascbot is connected (socket mode) to the Slack stand-in and uses the App Store Connect simulator.\n", d.stamp())
+
+	if err := d.story(ctx, ids); err != nil {
+		return err
+	}
+	stop()
+	if err := <-done; err != nil {
+		return fmt.Errorf("the bot did not stop cleanly: %w", err)
+	}
+	vmu.Lock()
+	defer vmu.Unlock()
+	if len(violations) > 0 {
+		return fmt.Errorf("the bot broke Slack's rules %d time(s), first: %v", len(violations), violations[0])
+	}
+	return nil
+}
+
+// waitFor waits until cond holds, explaining what it waited for on failure.
+func (d *demo) waitFor(ctx context.Context, what string, cond func() bool) error {
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := d.slack.WaitFor(wctx, cond); err != nil {
+		return fmt.Errorf("waiting for %s: %w", what, err)
+	}
+	return nil
+}
+
+// card returns the demo channel's card message for the version.
+func (d *demo) card() (slacksim.Message, bool) {
+	for _, m := range d.slack.Messages(demoChannel) {
+		if strings.Contains(string(m.Blocks), "KotenOCR 1.1.0") && strings.Contains(string(m.Blocks), "card_actions") {
+			return m, true
+		}
+	}
+	return slacksim.Message{}, false
+}
+
+type btn struct{ ActionID, Value, Text string }
+
+// buttons lists the buttons on a message or view's blocks.
+func buttons(blocks json.RawMessage) []btn {
+	var bs []struct {
+		Elements []struct {
+			Type     string `json:"type"`
+			ActionID string `json:"action_id"`
+			Value    string `json:"value"`
+			Text     struct {
+				Text string `json:"text"`
+			} `json:"text"`
+		} `json:"elements"`
+	}
+	_ = json.Unmarshal(blocks, &bs)
+	var out []btn
+	for _, b := range bs {
+		for _, e := range b.Elements {
+			if e.Type == "button" {
+				out = append(out, btn{e.ActionID, e.Value, e.Text.Text})
+			}
+		}
+	}
+	return out
+}
+
+func findBtn(blocks json.RawMessage, prefix string) (btn, bool) {
+	for _, b := range buttons(blocks) {
+		if strings.HasPrefix(b.ActionID, prefix) {
+			return b, true
+		}
+	}
+	return btn{}, false
+}
+
+func (d *demo) click(ctx context.Context, user, prefix string) error {
+	m, ok := d.card()
+	if !ok {
+		return errors.New("no card in the channel")
+	}
+	b, ok := findBtn(m.Blocks, prefix)
+	if !ok {
+		return fmt.Errorf("the card offers no %q button (it offers %v)", prefix, buttons(m.Blocks))
+	}
+	if _, err := d.slack.ClickButton(ctx, user, demoChannel, m.TS, b.ActionID, b.Value); err != nil {
+		return fmt.Errorf("pressing %s: %w", b.Text, err)
+	}
+	return nil
+}
+
+func (d *demo) cardSays(s string) func() bool {
+	return func() bool {
+		m, ok := d.card()
+		return ok && strings.Contains(slacksim.RenderText(m.Blocks), s)
+	}
+}
+
+func (d *demo) channelSays(s string) func() bool {
+	return func() bool {
+		for _, m := range d.slack.Messages(demoChannel) {
+			if strings.Contains(m.Text, s) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func (d *demo) story(ctx context.Context, ids ascsim.DemoIDs) error {
+	d.step("1. Ana asks for the submission card")
+	if _, err := d.slack.SlashCommand(ctx, userAna, demoChannel, "submit KotenOCR 1.1.0"); err != nil {
+		return fmt.Errorf("typing /asc submit: %w", err)
+	}
+	if err := d.waitFor(ctx, "the card", func() bool { _, ok := d.card(); return ok }); err != nil {
+		return err
+	}
+
+	d.step("2. Ana picks the newest processed build")
+	if err := d.click(ctx, userAna, "attach_build"); err != nil {
+		return err
+	}
+	if err := d.waitFor(ctx, "build 4 attached", d.cardSays("Build 4 · uploaded")); err != nil {
+		return err
+	}
+
+	d.step("3. Ana writes What's New for en-US and ja and answers export compliance")
+	if err := d.click(ctx, userAna, "open_notes"); err != nil {
+		return err
+	}
+	var viewID string
+	if err := d.waitFor(ctx, "the What's New form", func() bool {
+		for _, v := range d.slack.OpenViews(userAna) {
+			if v.CallbackID == "notes" {
+				viewID = v.ID
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		return err
+	}
+	if _, err := d.slack.SubmitView(ctx, userAna, viewID, map[string]map[string]string{
+		"notes_en-US": {"text": "Recognises cursive kana twice as fast, and reads vertical text in photos."},
+		"notes_ja":    {"text": "くずし字の認識が2倍速くなり、写真の縦書きも読めるようになりました。"},
+		"encryption":  {"answer": "no"},
+	}); err != nil {
+		return fmt.Errorf("saving the form: %w", err)
+	}
+	if err := d.waitFor(ctx, "the preflight to pass", func() bool {
+		m, ok := d.card()
+		_, has := findBtn(m.Blocks, "submit")
+		return ok && has
+	}); err != nil {
+		return err
+	}
+
+	d.step("4. Ana submits for review")
+	if err := d.click(ctx, userAna, "submit"); err != nil {
+		return err
+	}
+	if err := d.waitFor(ctx, "Waiting for Review", d.cardSays("Waiting for Review")); err != nil {
+		return err
+	}
+
+	d.step("5. Apple starts the review (the poller notices)")
+	if err := d.sim.StartReview(ids.NewVersionID); err != nil {
+		return fmt.Errorf("starting the review in the simulator: %w", err)
+	}
+	if err := d.waitFor(ctx, "the In Review announcement", d.channelSays("is *In Review*")); err != nil {
+		return err
+	}
+
+	d.step("6. Apple approves; the version waits for a manual release")
+	if err := d.sim.Approve(ids.NewVersionID); err != nil {
+		return fmt.Errorf("approving in the simulator: %w", err)
+	}
+	if err := d.waitFor(ctx, "the approval announcement", d.channelSays("was *approved*")); err != nil {
+		return err
+	}
+	if err := d.waitFor(ctx, "the Release button", func() bool { m, ok := d.card(); _, has := findBtn(m.Blocks, "release"); return ok && has }); err != nil {
+		return err
+	}
+
+	d.step("7. Carol, who is not an approver, presses Release")
+	if err := d.click(ctx, userCarol, "release"); err != nil {
+		return err
+	}
+	if err := d.waitFor(ctx, "Carol's refusal", func() bool {
+		for _, m := range d.slack.Ephemerals(userCarol) {
+			if strings.Contains(m.Text, "may release") || strings.Contains(m.Text, "may not release") {
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		return err
+	}
+
+	d.step("8. Bob, an approver, presses Release")
+	if err := d.click(ctx, userBob, "release"); err != nil {
+		return err
+	}
+	if err := d.waitFor(ctx, "the release", d.cardSays("released by <@"+userBob+">")); err != nil {
+		return err
+	}
+	if n := d.sim.ReleaseRequests(ids.NewVersionID); n != 1 {
+		return fmt.Errorf("the simulator saw %d release requests, want exactly 1", n)
+	}
+
+	d.step("9. Apple finishes processing; the version is live")
+	if err := d.sim.Distribute(ids.NewVersionID); err != nil {
+		return fmt.Errorf("finishing distribution in the simulator: %w", err)
+	}
+	return d.waitFor(ctx, "the Ready for Distribution announcement", d.channelSays("is *Ready for Distribution*"))
+}

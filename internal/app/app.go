@@ -1,0 +1,251 @@
+// Package app wires ascbot together: config → store → App Store Connect
+// client (or the built-in simulator in sandbox and demo modes) → Slack
+// runtime → watcher → HTTP listener. cmd/bot, the demo and the end-to-end
+// tests all run the bot through Run, so what they test is what ships.
+package app
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/ascbot/ascbot/internal/asc"
+	"github.com/ascbot/ascbot/internal/asc/ascsim"
+	"github.com/ascbot/ascbot/internal/config"
+	"github.com/ascbot/ascbot/internal/metrics"
+	"github.com/ascbot/ascbot/internal/release"
+	"github.com/ascbot/ascbot/internal/slackui"
+	"github.com/ascbot/ascbot/internal/store"
+	"github.com/ascbot/ascbot/internal/watch"
+)
+
+// Options tunes Run for tests and the demo.
+type Options struct {
+	Logger *slog.Logger
+	Clock  func() time.Time
+	// Sim, when set in sandbox or demo mode, is the simulator to use instead
+	// of a freshly seeded one (the demo and tests drive it).
+	Sim *ascsim.Server
+	// SimKey is the key the simulator trusts for Sim (kid, issuer, key).
+	SimKey *SimKey
+	// Ready is called once everything runs.
+	Ready func(*Runtime)
+	// ASCRetry overrides the client's retry policy (tests).
+	ASCRetry *asc.RetryPolicy
+	// SocketOptions are passed to socketmode.New (tests: ping interval).
+	SocketOptions []socketmode.Option
+}
+
+// SimKey is an App Store Connect API key the simulator trusts.
+type SimKey struct {
+	KeyID, IssuerID string
+	Key             *ecdsa.PrivateKey
+}
+
+// Runtime is the running bot's parts.
+type Runtime struct {
+	Bot      *slackui.Bot
+	Release  *release.Service
+	Watcher  *watch.Watcher
+	Store    *store.Store
+	ASC      *asc.Client
+	Sim      *ascsim.Server
+	Metrics  *metrics.Metrics
+	HTTPAddr string // the listener's address when ASCBOT_HTTP_ADDR is set
+}
+
+// Run runs the bot until ctx is cancelled (clean shutdown: in-flight
+// handlers and a running poll finish, the store closes) or Slack refuses
+// the tokens (an error wrapping slackui.ErrFatalSlack).
+func Run(ctx context.Context, cfg *config.Config, o Options) (err error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := o.Clock
+	if now == nil {
+		now = time.Now
+	}
+	st, err := store.Open(cfg.DBPath)
+	if err != nil {
+		return fmt.Errorf("opening the store: %w", err)
+	}
+	defer func() {
+		if cerr := st.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("closing the store: %w", cerr)
+		}
+	}()
+	m := metrics.New()
+
+	client, sim, stopSim, err := ascClient(cfg, o, log, m)
+	if err != nil {
+		return err
+	}
+	defer stopSim()
+
+	api := slack.New(cfg.Slack.BotToken.Reveal(),
+		slack.OptionAppLevelToken(cfg.Slack.AppToken.Reveal()),
+		slack.OptionAPIURL(cfg.Slack.APIURL),
+	)
+	sm := socketmode.New(api, o.SocketOptions...)
+	bot := slackui.New(slackui.Options{Socket: sm, Store: st, Logger: log, Clock: now, Metrics: m, Sandbox: cfg.Mode != config.ModeNormal})
+	rel := release.New(release.Options{ASC: client, Store: st, Config: cfg, Groups: bot.Groups(), Logger: log, Clock: now})
+	bot.SetRelease(rel)
+
+	w, err := watch.New(watch.Options{
+		ASC: client, Store: st, Release: rel, Notifier: bot, Schedule: cfg.Poll,
+		Secrets: func() map[string]string { return webhookSecrets(cfg, rel) },
+		Logger:  log, Clock: now, Metrics: m,
+	})
+	if err != nil {
+		return fmt.Errorf("starting the watcher: %w", err)
+	}
+	bot.SetWatcher(w)
+
+	rt := &Runtime{Bot: bot, Release: rel, Watcher: w, Store: st, ASC: client, Sim: sim, Metrics: m}
+	var srv *http.Server
+	if cfg.HTTPAddr != "" {
+		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("listening on ASCBOT_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+		}
+		rt.HTTPAddr = ln.Addr().String()
+		srv = &http.Server{Handler: Handler(rt), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("http listener stopped", "err", err)
+			}
+		}()
+		log.Info("http listener up", "addr", rt.HTTPAddr)
+	}
+
+	w.Start()
+	if o.Ready != nil {
+		o.Ready(rt)
+	}
+	log.Info("ascbot running", "mode", cfg.Mode.String(), "poll", cfg.Poll)
+	runErr := bot.Run(ctx)
+
+	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := w.Stop(stopCtx); err != nil {
+		log.Warn("stopping the watcher", "err", err)
+	}
+	if srv != nil {
+		if err := srv.Shutdown(stopCtx); err != nil {
+			log.Warn("stopping the http listener", "err", err)
+		}
+	}
+	log.Info("ascbot stopped")
+	return runErr
+}
+
+// ascClient returns the App Store Connect client: Apple's API with the
+// configured key, or in sandbox and demo modes the built-in simulator.
+func ascClient(cfg *config.Config, o Options, log *slog.Logger, m *metrics.Metrics) (*asc.Client, *ascsim.Server, func(), error) {
+	opts := []asc.Option{asc.WithLogger(log), asc.WithObserver(m.ObserveASC)}
+	if o.ASCRetry != nil {
+		opts = append(opts, asc.WithRetryPolicy(*o.ASCRetry))
+	}
+	if cfg.Mode == config.ModeNormal {
+		key, err := asc.ParsePrivateKey([]byte(cfg.ASC.PrivateKey.Reveal()))
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("reading the App Store Connect key: %w", err)
+		}
+		c, err := asc.NewClient(asc.Credentials{KeyID: cfg.ASC.KeyID, IssuerID: cfg.ASC.IssuerID, PrivateKey: key}, append(opts, asc.WithBaseURL(cfg.ASC.APIURL))...)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("creating the App Store Connect client: %w", err)
+		}
+		return c, nil, func() {}, nil
+	}
+	sim, key := o.Sim, o.SimKey
+	if sim == nil {
+		kid, iss, pk := ascsim.NewTestKey()
+		key = &SimKey{KeyID: kid, IssuerID: iss, Key: pk}
+		sim = ascsim.New(ascsim.Options{Keys: map[string]*ecdsa.PublicKey{kid: &pk.PublicKey}, IssuerID: iss, ReviewStage: cfg.SandboxStage, Logger: log})
+		sim.SeedDemo()
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("starting the simulator: %w", err)
+	}
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	c, err := asc.NewClient(asc.Credentials{KeyID: key.KeyID, IssuerID: key.IssuerID, PrivateKey: key.Key}, append(opts, asc.WithBaseURL("http://"+ln.Addr().String()))...)
+	if err != nil {
+		_ = srv.Close()
+		return nil, nil, nil, fmt.Errorf("creating the simulator client: %w", err)
+	}
+	log.Info("using the built-in App Store Connect simulator", "mode", cfg.Mode.String())
+	return c, sim, func() {
+		_ = srv.Close()
+		if o.Sim == nil {
+			sim.Close()
+		}
+	}, nil
+}
+
+// webhookSecrets maps app ids to their webhook secrets (apps named by bundle
+// id are matched through the app list the service already caches).
+func webhookSecrets(cfg *config.Config, rel *release.Service) map[string]string {
+	out := map[string]string{}
+	for _, a := range cfg.Apps {
+		if a.WebhookSecret.Reveal() == "" {
+			continue
+		}
+		id := a.ID
+		if id == "" {
+			if app, _, err := rel.ResolveApp(context.Background(), a.BundleID); err == nil {
+				id = app.ID
+			}
+		}
+		if id != "" {
+			out[id] = a.WebhookSecret.Reveal()
+		}
+	}
+	return out
+}
+
+// Handler serves /healthz, /metrics and POST /webhooks/appstoreconnect.
+func Handler(rt *Runtime) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", rt.Metrics.Handler())
+	mux.Handle("/webhooks/appstoreconnect", rt.Watcher.WebhookHandler())
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		st := rt.Watcher.Status()
+		connected := rt.Bot.Connected()
+		rt.Metrics.SlackConnected(connected)
+		body := map[string]any{
+			"slack_connected": connected,
+			"poll_interval":   st.Interval.String(),
+			"poll_effective":  st.Effective.String(),
+			"poll_stretched":  st.Stretched,
+			"rate_remaining":  st.HourRemaining,
+		}
+		if !st.LastGoodPoll.IsZero() {
+			body["last_good_poll"] = st.LastGoodPoll.UTC().Format(time.RFC3339)
+		}
+		if st.LastError != "" {
+			body["last_poll_error"] = st.LastError
+		}
+		code := http.StatusOK
+		body["status"] = "ok"
+		if !connected {
+			code = http.StatusServiceUnavailable
+			body["status"] = "slack disconnected"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		_ = json.NewEncoder(w).Encode(body)
+	})
+	return mux
+}

@@ -1,0 +1,353 @@
+package app_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/ascbot/ascbot/internal/app"
+	"github.com/ascbot/ascbot/internal/asc"
+	"github.com/ascbot/ascbot/internal/asc/ascsim"
+	"github.com/ascbot/ascbot/internal/config"
+	"github.com/ascbot/ascbot/internal/slacksim"
+)
+
+const (
+	channel   = "C0RELEASES"
+	userAna   = "U0ANA"
+	userBob   = "U0BOB"
+	userCarol = "U0CAROL"
+	botToken  = "xoxb-test-bot-token"
+	appToken  = "xapp-test-app-token"
+	keyID     = "TESTKEY123"
+	issuerID  = "57246542-96fe-1a63-e053-0824d011072a"
+)
+
+// harness runs the real bot (app.Run: socket-mode client, handlers, store,
+// watcher) against the Slack stand-in and the App Store Connect simulator.
+type harness struct {
+	t     *testing.T
+	slack *slacksim.Server
+	sim   *ascsim.Server
+	simTS *httptest.Server
+	ids   ascsim.DemoIDs
+	dir   string
+	env   map[string]string
+	key   *ecdsa.PrivateKey
+
+	mu     sync.Mutex
+	rt     *app.Runtime
+	cancel context.CancelFunc
+	done   chan error
+}
+
+type harnessOpt func(*harnessConfig)
+
+type harnessConfig struct {
+	yaml     string
+	poll     string
+	simOpts  func(*ascsim.Options)
+	httpAddr bool
+}
+
+func withYAML(y string) harnessOpt               { return func(c *harnessConfig) { c.yaml = y } }
+func withPoll(p string) harnessOpt               { return func(c *harnessConfig) { c.poll = p } }
+func withHTTP() harnessOpt                       { return func(c *harnessConfig) { c.httpAddr = true } }
+func withSim(f func(*ascsim.Options)) harnessOpt { return func(c *harnessConfig) { c.simOpts = f } }
+
+func newHarness(t *testing.T, opts ...harnessOpt) *harness {
+	t.Helper()
+	hc := harnessConfig{poll: "@every 1h"}
+	for _, o := range opts {
+		o(&hc)
+	}
+	h := &harness{t: t, dir: t.TempDir()}
+	h.slack = slacksim.New(slacksim.Options{
+		BotToken: botToken, AppToken: appToken, PingInterval: time.Second,
+		OnViolation: func(err error) { t.Errorf("slack rule broken: %v", err) },
+	})
+	t.Cleanup(h.slack.Close)
+	for id, n := range map[string]string{userAna: "ana", userBob: "bob", userCarol: "carol"} {
+		h.slack.AddUser(id, n)
+	}
+	h.slack.AddChannel(channel, "ios-releases")
+	h.slack.SetUserGroup("S0RELEASE", userBob)
+
+	key, err := ecdsaKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.key = key
+	// A poll every second needs more than Apple's 3600 requests an hour.
+	so := ascsim.Options{Keys: map[string]*ecdsa.PublicKey{keyID: &key.PublicKey}, IssuerID: issuerID, HourlyLimit: 1_000_000}
+	if hc.simOpts != nil {
+		hc.simOpts(&so)
+	}
+	h.sim = ascsim.New(so)
+	t.Cleanup(h.sim.Close)
+	h.ids = h.sim.SeedDemo()
+	h.simTS = httptest.NewServer(h.sim)
+	t.Cleanup(h.simTS.Close)
+
+	yaml := hc.yaml
+	if yaml == "" {
+		yaml = fmt.Sprintf("poll: %q\napprovers: [\"S0RELEASE\"]\napps:\n  - id: %q\n    channel: %q\n", hc.poll, h.ids.AppID, channel)
+	}
+	cfgPath := filepath.Join(h.dir, "ascbot.yaml")
+	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.env = map[string]string{
+		"SLACK_APP_TOKEN": appToken, "SLACK_BOT_TOKEN": botToken, "SLACK_API_URL": h.slack.APIURL(),
+		"ASC_KEY_ID": keyID, "ASC_ISSUER_ID": issuerID, "ASC_API_URL": h.simTS.URL,
+		"ASC_PRIVATE_KEY": string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		"ASCBOT_CONFIG":   cfgPath, "ASCBOT_DB": filepath.Join(h.dir, "ascbot.db"),
+	}
+	if hc.httpAddr {
+		h.env["ASCBOT_HTTP_ADDR"] = "127.0.0.1:0"
+	}
+	return h
+}
+
+// writeYAML replaces the bot's YAML config.
+func (h *harness) writeYAML(format string, args ...any) {
+	h.t.Helper()
+	if err := os.WriteFile(h.env["ASCBOT_CONFIG"], []byte(fmt.Sprintf(format, args...)), 0o600); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func ecdsaKey() (*ecdsa.PrivateKey, error) {
+	_, _, k := ascsim.NewTestKey()
+	return k, nil
+}
+
+func (h *harness) getenv(k string) string { return h.env[k] }
+
+func (h *harness) ctx() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	h.t.Cleanup(cancel)
+	return ctx
+}
+
+// start runs the bot in-process and waits until it is connected to Slack.
+func (h *harness) start() *app.Runtime {
+	h.t.Helper()
+	cfg, err := config.Load(h.getenv, config.ModeNormal)
+	if err != nil {
+		h.t.Fatalf("loading config: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan *app.Runtime, 1)
+	done := make(chan error, 1)
+	go func() {
+		var log *slog.Logger
+		if os.Getenv("ASCBOT_TEST_LOG") != "" {
+			log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
+		done <- app.Run(ctx, cfg, app.Options{
+			Logger:        log,
+			Ready:         func(rt *app.Runtime) { ready <- rt },
+			ASCRetry:      &asc.RetryPolicy{MaxAttempts: 3, MaxWait: 2 * time.Second, BaseDelay: 10 * time.Millisecond},
+			SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(5 * time.Second)},
+		})
+	}()
+	var rt *app.Runtime
+	select {
+	case rt = <-ready:
+	case err := <-done:
+		cancel()
+		h.t.Fatalf("bot stopped at start: %v", err)
+	case <-time.After(10 * time.Second):
+		cancel()
+		h.t.Fatal("bot did not start")
+	}
+	h.mu.Lock()
+	h.rt, h.cancel, h.done = rt, cancel, done
+	h.mu.Unlock()
+	if err := h.slack.Connected(h.ctx()); err != nil {
+		h.t.Fatalf("bot did not connect: %v", err)
+	}
+	h.t.Cleanup(h.stop)
+	return rt
+}
+
+// stop shuts the bot down cleanly and checks it returned no error.
+func (h *harness) stop() {
+	h.mu.Lock()
+	cancel, done := h.cancel, h.done
+	h.cancel, h.done = nil, nil
+	h.mu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			h.t.Errorf("bot stopped with %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		h.t.Error("bot did not stop")
+	}
+}
+
+func (h *harness) waitFor(what string, cond func() bool) {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.slack.WaitFor(ctx, cond); err != nil {
+		h.t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+func (h *harness) slash(user, text string) *slacksim.Ack {
+	h.t.Helper()
+	ack, err := h.slack.SlashCommand(h.ctx(), user, channel, text)
+	if err != nil {
+		h.t.Fatalf("/asc %s: %v", text, err)
+	}
+	return ack
+}
+
+// card returns the channel's card for KotenOCR 1.1.0.
+func (h *harness) card() (slacksim.Message, bool) {
+	for _, m := range h.slack.Messages(channel) {
+		if strings.Contains(string(m.Blocks), "KotenOCR 1.1.0") && strings.Contains(string(m.Blocks), "card_actions") {
+			return m, true
+		}
+	}
+	return slacksim.Message{}, false
+}
+
+func (h *harness) mustCard() slacksim.Message {
+	h.t.Helper()
+	h.waitFor("the card", func() bool { _, ok := h.card(); return ok })
+	m, _ := h.card()
+	return m
+}
+
+type button struct{ ActionID, Value, Text string }
+
+func buttons(blocks json.RawMessage) []button {
+	var bs []struct {
+		Elements []struct {
+			Type     string `json:"type"`
+			ActionID string `json:"action_id"`
+			Value    string `json:"value"`
+			Text     struct {
+				Text string `json:"text"`
+			} `json:"text"`
+		} `json:"elements"`
+	}
+	_ = json.Unmarshal(blocks, &bs)
+	var out []button
+	for _, b := range bs {
+		for _, e := range b.Elements {
+			if e.Type == "button" {
+				out = append(out, button{e.ActionID, e.Value, e.Text.Text})
+			}
+		}
+	}
+	return out
+}
+
+func findButton(blocks json.RawMessage, prefix string) (button, bool) {
+	for _, b := range buttons(blocks) {
+		if strings.HasPrefix(b.ActionID, prefix) {
+			return b, true
+		}
+	}
+	return button{}, false
+}
+
+// click presses a button on the current card.
+func (h *harness) click(user, prefix string) *slacksim.Ack {
+	h.t.Helper()
+	m := h.mustCard()
+	b, ok := findButton(m.Blocks, prefix)
+	if !ok {
+		h.t.Fatalf("the card offers no %q button; it offers %v", prefix, buttons(m.Blocks))
+	}
+	ack, err := h.slack.ClickButton(h.ctx(), user, channel, m.TS, b.ActionID, b.Value)
+	if err != nil {
+		h.t.Fatalf("pressing %s: %v", b.Text, err)
+	}
+	return ack
+}
+
+func (h *harness) cardSays(s string) func() bool {
+	return func() bool {
+		m, ok := h.card()
+		return ok && strings.Contains(payloadText(m.Blocks), s)
+	}
+}
+
+func (h *harness) threadSays(s string) func() bool {
+	return func() bool {
+		m, ok := h.card()
+		if !ok {
+			return false
+		}
+		for _, r := range h.slack.Thread(channel, m.TS) {
+			if strings.Contains(r.Text, s) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func (h *harness) ephemeralSays(user, s string) func() bool {
+	return func() bool {
+		for _, m := range h.slack.Ephemerals(user) {
+			if strings.Contains(m.Text, s) || strings.Contains(string(m.Blocks), s) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func (h *harness) channelLines(s string) int {
+	n := 0
+	for _, m := range h.slack.Messages(channel) {
+		if m.ThreadTS == "" && strings.Contains(m.Text, s) {
+			n++
+		}
+	}
+	return n
+}
+
+// notesView waits for the user's open What's New modal (filled, not loading).
+func (h *harness) notesView(user string) slacksim.View {
+	h.t.Helper()
+	var v slacksim.View
+	h.waitFor("the What's New form", func() bool {
+		for _, o := range h.slack.OpenViews(user) {
+			if o.CallbackID == "notes" {
+				v = o
+				return true
+			}
+		}
+		return false
+	})
+	return v
+}
