@@ -1,0 +1,163 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/ascbot/ascbot/internal/app"
+	"github.com/ascbot/ascbot/internal/asc/ascsim"
+	"github.com/ascbot/ascbot/internal/config"
+	"github.com/ascbot/ascbot/internal/slackui"
+	"github.com/ascbot/ascbot/internal/store"
+)
+
+// TestSandboxReachesPendingDeveloperRelease runs --sandbox mode (only the
+// Slack tokens; the built-in simulator seeded with sample apps, review on a
+// fast clock) and sees a submitted version reach Pending Developer Release.
+func TestSandboxReachesPendingDeveloperRelease(t *testing.T) {
+	h := newHarness(t)
+	h.writeYAML("poll: \"@every 1s\"\napprovers: [\"S0RELEASE\"]\napps: []\n")
+	env := map[string]string{}
+	for k, v := range h.env {
+		if !strings.HasPrefix(k, "ASC_") { // sandbox needs no App Store Connect key
+			env[k] = v
+		}
+	}
+	env["ASCBOT_SANDBOX"] = "1"
+	env["ASCBOT_SANDBOX_STAGE"] = "300ms"
+	cfg, err := config.Load(func(k string) string { return env[k] }, config.ModeNormal)
+	if err != nil {
+		t.Fatalf("sandbox config: %v", err)
+	}
+	if cfg.Mode != config.ModeSandbox {
+		t.Fatalf("ASCBOT_SANDBOX=1 gave mode %v", cfg.Mode)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	ready := make(chan *app.Runtime, 1)
+	go func() {
+		done <- app.Run(ctx, cfg, app.Options{Ready: func(rt *app.Runtime) { ready <- rt }, SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(5 * time.Second)}})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("sandbox bot stopped with %v", err)
+		}
+	})
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("sandbox stopped at start: %v", err)
+	}
+	if err := h.slack.Connected(h.ctx()); err != nil {
+		t.Fatal(err)
+	}
+	h.slash(userAna, "submit KotenOCR 1.1.0")
+	h.waitFor("the sandbox card", h.cardSays("SANDBOX"))
+	h.click(userAna, "attach_build")
+	h.waitFor("a build attached", h.threadSays("attached build"))
+	h.fillNotes(userAna)
+	h.click(userAna, "submit")
+	h.waitFor("Pending Developer Release on the card", h.cardSays("*Pending Developer Release*"))
+	h.waitFor("the approval line", func() bool { return h.channelLines("was *approved*") == 1 })
+	if _, ok := findButton(h.mustCard().Blocks, "release"); !ok {
+		t.Error("the sandbox card offers no Release button")
+	}
+}
+
+func TestAppHomeListsWatchedAppsAndButtons(t *testing.T) {
+	h := newHarness(t, withPoll("@every 1s"))
+	h.start()
+	h.submitted()
+	if err := h.sim.StartReview(h.ids.NewVersionID); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.sim.Approve(h.ids.NewVersionID); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("approval", func() bool { return h.channelLines("was *approved*") == 1 })
+
+	homeSays := func(user, s string) func() bool {
+		return func() bool {
+			v, ok := h.slack.Home(user)
+			return ok && strings.Contains(payloadText(v.Blocks), s)
+		}
+	}
+	if _, err := h.slack.OpenHome(h.ctx(), userCarol); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("Carol's home", homeSays(userCarol, "In flight: *1.1.0* · Pending Developer Release · build 4"))
+	if v, _ := h.slack.Home(userCarol); strings.Contains(string(v.Blocks), `"release"`) {
+		t.Error("a non-approver's Home tab offers Release")
+	}
+	if _, err := h.slack.OpenHome(h.ctx(), userBob); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("Bob's home with Release", homeSays(userBob, "Release 1.1.0"))
+	home, _ := h.slack.Home(userBob)
+	b, ok := findButton(home.Blocks, "release")
+	if !ok {
+		t.Fatalf("no release button on Bob's home: %s", home.Blocks)
+	}
+	if _, err := h.slack.ClickViewButton(h.ctx(), userBob, home.ID, b.ActionID, b.Value); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the release notice on Home", homeSays(userBob, "✓ released KotenOCR 1.1.0"))
+	if n := h.releaseRequests(); n != 1 {
+		t.Errorf("%d release requests, want 1", n)
+	}
+}
+
+func TestRevokedSlackTokenExitsWithFatalError(t *testing.T) {
+	h := newHarness(t)
+	h.allowViolation = func(err error) bool { return strings.Contains(err.Error(), "invalid_auth") }
+	h.env["SLACK_APP_TOKEN"] = "xapp-revoked"
+	cfg, err := config.Load(h.getenv, config.ModeNormal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = app.Run(ctx, cfg, app.Options{})
+	if !errors.Is(err, slackui.ErrFatalSlack) || !strings.Contains(err.Error(), "invalid_auth") {
+		t.Fatalf("Run = %v, want a fatal invalid_auth error", err)
+	}
+	// The store was closed: the file opens again at once.
+	st, err := store.Open(h.env["ASCBOT_DB"], store.WithTimeout(200*time.Millisecond))
+	if err != nil {
+		t.Fatalf("the store stayed locked: %v", err)
+	}
+	st.Close()
+}
+
+// TestShutdownFinishesInFlightHandlers cancels the bot while a command is
+// waiting on a slow App Store Connect: the answer still arrives, and the
+// store is closed afterwards.
+func TestShutdownFinishesInFlightHandlers(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	h.sim.SetLatency(400 * time.Millisecond)
+	h.slash(userAna, "apps")
+	h.stop()
+	if !h.ephemeralSays(userAna, "jp.example.kotenocr")() {
+		t.Error("the in-flight /asc apps was not answered before shutdown finished")
+	}
+	st, err := store.Open(h.env["ASCBOT_DB"], store.WithTimeout(200*time.Millisecond))
+	if err != nil {
+		t.Fatalf("the store stayed locked after shutdown: %v", err)
+	}
+	st.Close()
+}
+
+func TestPollerRateLimitShowsInStatus(t *testing.T) {
+	h := newHarness(t, withPoll("@every 1s"), withSim(func(o *ascsim.Options) { o.HourlyLimit = 60 }))
+	h.start()
+	time.Sleep(2500 * time.Millisecond)
+	h.slash(userAna, "status KotenOCR")
+	h.waitFor("the stretched interval in /asc status", h.ephemeralSays(userAna, "stretched"))
+}
