@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/ecdsa"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -270,49 +269,14 @@ func (d *demo) card() (slacksim.Message, bool) {
 	return slacksim.Message{}, false
 }
 
-type btn struct{ ActionID, Value, Text string }
-
-// buttons lists the buttons on a message or view's blocks.
-func buttons(blocks json.RawMessage) []btn {
-	var bs []struct {
-		Elements []struct {
-			Type     string `json:"type"`
-			ActionID string `json:"action_id"`
-			Value    string `json:"value"`
-			Text     struct {
-				Text string `json:"text"`
-			} `json:"text"`
-		} `json:"elements"`
-	}
-	_ = json.Unmarshal(blocks, &bs)
-	var out []btn
-	for _, b := range bs {
-		for _, e := range b.Elements {
-			if e.Type == "button" {
-				out = append(out, btn{e.ActionID, e.Value, e.Text.Text})
-			}
-		}
-	}
-	return out
-}
-
-func findBtn(blocks json.RawMessage, prefix string) (btn, bool) {
-	for _, b := range buttons(blocks) {
-		if strings.HasPrefix(b.ActionID, prefix) {
-			return b, true
-		}
-	}
-	return btn{}, false
-}
-
 func (d *demo) click(ctx context.Context, user, prefix string) error {
 	m, ok := d.card()
 	if !ok {
 		return errors.New("no card in the channel")
 	}
-	b, ok := findBtn(m.Blocks, prefix)
+	b, ok := slacksim.FindButton(m.Blocks, prefix)
 	if !ok {
-		return fmt.Errorf("the card offers no %q button (it offers %v)", prefix, buttons(m.Blocks))
+		return fmt.Errorf("the card offers no %q button (it offers %v)", prefix, slacksim.Buttons(m.Blocks))
 	}
 	if _, err := d.slack.ClickButton(ctx, user, demoChannel, m.TS, b.ActionID, b.Value); err != nil {
 		return fmt.Errorf("pressing %s: %w", b.Text, err)
@@ -380,7 +344,7 @@ func (d *demo) story(ctx context.Context, ids ascsim.DemoIDs) error {
 	}
 	if err := d.waitFor(ctx, "the preflight to pass", func() bool {
 		m, ok := d.card()
-		_, has := findBtn(m.Blocks, "submit")
+		_, has := slacksim.FindButton(m.Blocks, "submit")
 		return ok && has
 	}); err != nil {
 		return err
@@ -409,7 +373,7 @@ func (d *demo) story(ctx context.Context, ids ascsim.DemoIDs) error {
 	if err := d.waitFor(ctx, "the approval announcement", d.channelSays("was *approved*")); err != nil {
 		return err
 	}
-	if err := d.waitFor(ctx, "the Release button", func() bool { m, ok := d.card(); _, has := findBtn(m.Blocks, "release"); return ok && has }); err != nil {
+	if err := d.waitFor(ctx, "the Release button", func() bool { m, ok := d.card(); _, has := slacksim.FindButton(m.Blocks, "release"); return ok && has }); err != nil {
 		return err
 	}
 

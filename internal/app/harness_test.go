@@ -250,38 +250,10 @@ func (h *harness) mustCard() slacksim.Message {
 	return m
 }
 
-type button struct{ ActionID, Value, Text string }
+func buttons(blocks json.RawMessage) []slacksim.Button { return slacksim.Buttons(blocks) }
 
-func buttons(blocks json.RawMessage) []button {
-	var bs []struct {
-		Elements []struct {
-			Type     string `json:"type"`
-			ActionID string `json:"action_id"`
-			Value    string `json:"value"`
-			Text     struct {
-				Text string `json:"text"`
-			} `json:"text"`
-		} `json:"elements"`
-	}
-	_ = json.Unmarshal(blocks, &bs)
-	var out []button
-	for _, b := range bs {
-		for _, e := range b.Elements {
-			if e.Type == "button" {
-				out = append(out, button{e.ActionID, e.Value, e.Text.Text})
-			}
-		}
-	}
-	return out
-}
-
-func findButton(blocks json.RawMessage, prefix string) (button, bool) {
-	for _, b := range buttons(blocks) {
-		if strings.HasPrefix(b.ActionID, prefix) {
-			return b, true
-		}
-	}
-	return button{}, false
+func findButton(blocks json.RawMessage, prefix string) (slacksim.Button, bool) {
+	return slacksim.FindButton(blocks, prefix)
 }
 
 // click presses a button on the current card.

@@ -73,14 +73,7 @@ func TestSandboxReachesPendingDeveloperRelease(t *testing.T) {
 func TestAppHomeListsWatchedAppsAndButtons(t *testing.T) {
 	h := newHarness(t, withPoll("@every 1s"))
 	h.start()
-	h.submitted()
-	if err := h.sim.StartReview(h.ids.NewVersionID); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.sim.Approve(h.ids.NewVersionID); err != nil {
-		t.Fatal(err)
-	}
-	h.waitFor("approval", func() bool { return h.channelLines("was *approved*") == 1 })
+	h.approved()
 
 	homeSays := func(user, s string) func() bool {
 		return func() bool {

@@ -25,6 +25,20 @@ func (h *harness) submitted() {
 	h.waitFor("Waiting for Review", h.cardSays("Waiting for Review"))
 }
 
+// approved drives the card to Pending Developer Release: submitted, in
+// review, approved, and the approval announced.
+func (h *harness) approved() {
+	h.t.Helper()
+	h.submitted()
+	if err := h.sim.StartReview(h.ids.NewVersionID); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.sim.Approve(h.ids.NewVersionID); err != nil {
+		h.t.Fatal(err)
+	}
+	h.waitFor("approval announced", func() bool { return h.channelLines("was *approved*") == 1 })
+}
+
 func (h *harness) releaseRequests() int { return h.sim.ReleaseRequests(h.ids.NewVersionID) }
 
 // TestReviewAndReleaseEndToEnd: a submitted version moving WAITING_FOR_REVIEW
@@ -104,14 +118,7 @@ func TestReleaseCommandAndTwoPersonRule(t *testing.T) {
 	h := newHarness(t, withPoll("@every 1s"))
 	h.writeYAML("poll: \"@every 1s\"\napps:\n  - id: %q\n    channel: %q\n    approvers: [%q, %q]\n    two_person_rule: true\n", h.ids.AppID, channel, userAna, userBob)
 	h.start()
-	h.submitted()
-	if err := h.sim.StartReview(h.ids.NewVersionID); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.sim.Approve(h.ids.NewVersionID); err != nil {
-		t.Fatal(err)
-	}
-	h.waitFor("approval announced", func() bool { return h.channelLines("was *approved*") == 1 })
+	h.approved()
 	h.slash(userAna, "release KotenOCR")
 	h.waitFor("the two-person refusal", h.ephemeralSays(userAna, "two-person rule"))
 	if n := h.releaseRequests(); n != 0 {
@@ -251,14 +258,7 @@ func TestPhasedReleasePauseResumeComplete(t *testing.T) {
 	if _, _, err := rt.ASC.Phased.Create(h.ctx(), h.ids.NewVersionID, asc.PhasedInactive); err != nil {
 		t.Fatal(err)
 	}
-	h.submitted()
-	if err := h.sim.StartReview(h.ids.NewVersionID); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.sim.Approve(h.ids.NewVersionID); err != nil {
-		t.Fatal(err)
-	}
-	h.waitFor("approval", func() bool { return h.channelLines("was *approved*") == 1 })
+	h.approved()
 	h.click(userBob, "release")
 	h.waitFor("released", h.cardSays("released by <@U0BOB>"))
 	if err := h.sim.Distribute(h.ids.NewVersionID); err != nil {

@@ -212,3 +212,48 @@ func renderRich(sb *strings.Builder, v any) {
 		}
 	}
 }
+
+// Button is a button as a user sees it on a message, a modal or the Home tab.
+type Button struct {
+	ActionID, Value, Text string
+}
+
+// Buttons lists the buttons in blocks, in order (actions blocks and section accessories).
+func Buttons(blocks json.RawMessage) []Button {
+	var out []Button
+	add := func(el map[string]any) {
+		if el["type"] != "button" {
+			return
+		}
+		b := Button{}
+		b.ActionID, _ = el["action_id"].(string)
+		b.Value, _ = el["value"].(string)
+		if t, ok := el["text"].(map[string]any); ok {
+			b.Text, _ = t["text"].(string)
+		}
+		out = append(out, b)
+	}
+	for _, bl := range decodeBlocks(blocks) {
+		if els, ok := bl["elements"].([]any); ok {
+			for _, e := range els {
+				if el, ok := e.(map[string]any); ok {
+					add(el)
+				}
+			}
+		}
+		if acc, ok := bl["accessory"].(map[string]any); ok {
+			add(acc)
+		}
+	}
+	return out
+}
+
+// FindButton returns the first button whose action_id starts with prefix.
+func FindButton(blocks json.RawMessage, prefix string) (Button, bool) {
+	for _, b := range Buttons(blocks) {
+		if strings.HasPrefix(b.ActionID, prefix) {
+			return b, true
+		}
+	}
+	return Button{}, false
+}
