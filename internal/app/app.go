@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -103,7 +104,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (err error) {
 
 	w, err := watch.New(watch.Options{
 		ASC: client, Store: st, Release: rel, Notifier: bot, Schedule: cfg.Poll,
-		Secrets: func() map[string]string { return webhookSecrets(cfg, rel) },
+		Secrets: (&webhookSecrets{cfg: cfg, rel: rel}).get,
 		Logger:  log, Clock: now, Metrics: m,
 	})
 	if err != nil {
@@ -194,25 +195,56 @@ func ascClient(cfg *config.Config, o Options, log *slog.Logger, m *metrics.Metri
 	}, nil
 }
 
-// webhookSecrets maps app ids to their webhook secrets (apps named by bundle
-// id are matched through the app list the service already caches).
-func webhookSecrets(cfg *config.Config, rel *release.Service) map[string]string {
+// webhookSecrets maps app ids to their webhook secrets. Apps named by bundle
+// id are resolved once and remembered: the map is read on every delivery,
+// before its signature is checked, so it must cost no API call.
+type webhookSecrets struct {
+	cfg *config.Config
+	rel *release.Service
+
+	mu       sync.Mutex
+	resolved map[string]string    // bundle id → app id
+	failed   map[string]time.Time // bundle id → last failed lookup
+}
+
+func (w *webhookSecrets) get() map[string]string {
 	out := map[string]string{}
-	for _, a := range cfg.Apps {
+	for _, a := range w.cfg.Apps {
 		if a.WebhookSecret.Reveal() == "" {
 			continue
 		}
 		id := a.ID
 		if id == "" {
-			if app, _, err := rel.ResolveApp(context.Background(), a.BundleID); err == nil {
-				id = app.ID
-			}
+			id = w.resolve(a.BundleID)
 		}
 		if id != "" {
 			out[id] = a.WebhookSecret.Reveal()
 		}
 	}
 	return out
+}
+
+func (w *webhookSecrets) resolve(bundleID string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if id, ok := w.resolved[bundleID]; ok {
+		return id
+	}
+	if at, ok := w.failed[bundleID]; ok && time.Since(at) < time.Minute {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	app, _, err := w.rel.ResolveApp(ctx, bundleID)
+	if w.resolved == nil {
+		w.resolved, w.failed = map[string]string{}, map[string]time.Time{}
+	}
+	if err != nil {
+		w.failed[bundleID] = time.Now() // tried again a minute later
+		return ""
+	}
+	w.resolved[bundleID] = app.ID
+	return app.ID
 }
 
 // Handler serves /healthz, /metrics and POST /webhooks/appstoreconnect.
