@@ -304,6 +304,32 @@ func (h *harness) ephemeralSays(user, s string) func() bool {
 	}
 }
 
+// ephemeralCount counts the user's ephemeral messages that say s.
+func (h *harness) ephemeralCount(user, s string) int {
+	n := 0
+	for _, m := range h.slack.Ephemerals(user) {
+		if strings.Contains(m.Text, s) || strings.Contains(payloadText(m.Blocks), s) {
+			n++
+		}
+	}
+	return n
+}
+
+// threadCount counts the card's thread replies that say s.
+func (h *harness) threadCount(s string) int {
+	m, ok := h.card()
+	if !ok {
+		return 0
+	}
+	n := 0
+	for _, r := range h.slack.Thread(channel, m.TS) {
+		if strings.Contains(r.Text, s) {
+			n++
+		}
+	}
+	return n
+}
+
 func (h *harness) channelLines(s string) int {
 	n := 0
 	for _, m := range h.slack.Messages(channel) {

@@ -154,3 +154,65 @@ func TestPollerRateLimitShowsInStatus(t *testing.T) {
 	h.slash(userAna, "status KotenOCR")
 	h.waitFor("the stretched interval in /asc status", h.ephemeralSays(userAna, "stretched"))
 }
+
+// TestNewBuildIsPostedOnceAndJoinsTheCard: a build that finishes processing
+// is posted once, and the open card gains its button.
+func TestNewBuildIsPostedOnceAndJoinsTheCard(t *testing.T) {
+	h := newHarness(t, withPoll("@every 1s"))
+	h.start()
+	h.slash(userAna, "submit KotenOCR 1.1.0")
+	h.mustCard()
+	time.Sleep(1500 * time.Millisecond) // the first poll records the builds as a baseline
+	if err := h.sim.SetBuildState(h.ids.Build5ID, "VALID"); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the build line", func() bool { return h.channelLines("build 5 (1.1.0) finished processing") == 1 })
+	h.waitFor("build 5's button on the card", func() bool {
+		_, ok := findButton(h.mustCard().Blocks, "attach_build_"+h.ids.Build5ID)
+		return ok
+	})
+	time.Sleep(2500 * time.Millisecond)
+	if n := h.channelLines("build 5 (1.1.0) finished processing"); n != 1 {
+		t.Errorf("build 5 announced %d times, want 1", n)
+	}
+}
+
+// clickEphemeral presses a button on the user's latest ephemeral reply that offers it.
+func (h *harness) clickEphemeral(user, prefix string) {
+	h.t.Helper()
+	eph := h.slack.Ephemerals(user)
+	for i := len(eph) - 1; i >= 0; i-- {
+		if b, ok := findButton(eph[i].Blocks, prefix); ok {
+			if _, err := h.slack.ClickButton(h.ctx(), user, eph[i].Channel, eph[i].TS, b.ActionID, b.Value); err != nil {
+				h.t.Fatalf("pressing %s: %v", b.Text, err)
+			}
+			return
+		}
+	}
+	h.t.Fatalf("no ephemeral reply of %s offers %q", user, prefix)
+}
+
+func TestIAPSubmitAndAvailabilityButtons(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	h.slash(userAna, "iap KotenOCR")
+	h.waitFor("the IAP list", h.ephemeralSays(userAna, "OCR credits"))
+	h.clickEphemeral(userAna, "submit_iap")
+	h.waitFor("the IAP submitted", h.ephemeralSays(userAna, "Submitted the in-app purchase"))
+	if p, _ := h.sim.IAP(h.ids.IAPReadyID); p.State != "WAITING_FOR_REVIEW" {
+		t.Errorf("IAP state = %s, want WAITING_FOR_REVIEW", p.State)
+	}
+
+	h.slash(userCarol, "availability KotenOCR")
+	h.waitFor("availability", h.ephemeralSays(userCarol, "is available in *2 of"))
+	h.clickEphemeral(userCarol, "make_available")
+	h.waitFor("Carol refused", h.ephemeralSays(userCarol, "may change availability of KotenOCR"))
+	h.slash(userBob, "availability KotenOCR")
+	h.waitFor("availability for Bob", h.ephemeralSays(userBob, "is available in *2 of"))
+	h.clickEphemeral(userBob, "make_available")
+	h.waitFor("available everywhere", h.ephemeralSays(userBob, "is now available in all"))
+	av, _ := h.sim.Availability(h.ids.AppID)
+	if len(av.Available) != len(h.sim.Territories()) || !av.AvailableInNewTerritories {
+		t.Errorf("available in %d of %d territories, new=%v", len(av.Available), len(h.sim.Territories()), av.AvailableInNewTerritories)
+	}
+}

@@ -342,3 +342,83 @@ func TestSubmissionInTheWayIsExplained(t *testing.T) {
 		t.Error("the card offers Submit while another submission is in the way")
 	}
 }
+
+func TestCreateVersionAndApplesRefusal(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	// 1.1.0 is being edited, so Apple refuses a new version.
+	h.slash(userAna, "submit KotenOCR 1.2.0")
+	h.waitFor("the offer", h.ephemeralSays(userAna, "Create version 1.2.0"))
+	h.clickEphemeral(userAna, "create_version")
+	h.waitFor("Apple's reason", h.ephemeralSays(userAna, "App Store Connect refused"))
+	if n := len(h.sim.Versions(h.ids.AppID)); n != 2 {
+		t.Errorf("%d versions after a refused create, want 2", n)
+	}
+
+	// Once 1.1.0 is live, 1.2.0 can be created from Slack.
+	if err := h.sim.SetVersionState(h.ids.NewVersionID, "READY_FOR_DISTRIBUTION"); err != nil {
+		t.Fatal(err)
+	}
+	h.slash(userAna, "submit KotenOCR 1.2.0")
+	h.waitFor("the second offer", func() bool { return h.ephemeralCount(userAna, "Create version 1.2.0") == 2 })
+	h.clickEphemeral(userAna, "create_version")
+	h.waitFor("the new card", func() bool {
+		for _, m := range h.slack.Messages(channel) {
+			if strings.Contains(payloadText(m.Blocks), "KotenOCR 1.2.0 · iOS") {
+				return true
+			}
+		}
+		return false
+	})
+	if n := len(h.sim.Versions(h.ids.AppID)); n != 3 {
+		t.Errorf("%d versions, want 3", n)
+	}
+}
+
+func TestCancelFromCommandAndFromCard(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	h.submitted()
+	h.slash(userAna, "cancel KotenOCR")
+	h.waitFor("the cancel choices", h.ephemeralSays(userAna, "Cancel version 1.1.0"))
+	h.clickEphemeral(userAna, "cancel_open_submission")
+	h.waitFor("the cancel confirmation", h.ephemeralSays(userAna, "Cancelled the review submission"))
+	h.waitFor("the card after the cancel", h.cardSays("*Developer Rejected*"))
+	if v, _ := h.sim.Version(h.ids.NewVersionID); v.State != "DEVELOPER_REJECTED" {
+		t.Fatalf("version = %s, want DEVELOPER_REJECTED", v.State)
+	}
+
+	// Submit again from the same card, then cancel with the card's button.
+	h.waitFor("Submit offered again", func() bool { _, ok := findButton(h.mustCard().Blocks, "submit"); return ok })
+	h.click(userAna, "submit")
+	h.waitFor("Waiting for Review again", h.cardSays("*Waiting for Review*"))
+	h.click(userAna, "cancel_submission")
+	h.waitFor("cancelled from the card", func() bool { return h.threadCount("cancelled the review submission") == 2 })
+	if v, _ := h.sim.Version(h.ids.NewVersionID); v.State != "DEVELOPER_REJECTED" {
+		t.Errorf("version = %s, want DEVELOPER_REJECTED", v.State)
+	}
+}
+
+func TestNotesCommandOpensTheForm(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	h.slash(userAna, "notes KotenOCR 1.1.0")
+	v := h.notesView(userAna)
+	text := payloadText(v.Blocks)
+	// Empty notes are prefilled with the previous version's text.
+	if !strings.Contains(text, "First release: read classical Japanese woodblock prints.") {
+		t.Errorf("the form is not prefilled from 1.0.0: %s", text)
+	}
+	if !strings.Contains(text, "Does this build use non-exempt encryption?") {
+		t.Errorf("the form does not ask about export compliance")
+	}
+	h.slash(userAna, "notes Nothing 1.1.0")
+	h.waitFor("the explanation in a modal", func() bool {
+		for _, o := range h.slack.OpenViews(userAna) {
+			if strings.Contains(payloadText(o.Blocks), "can't find an app called") {
+				return true
+			}
+		}
+		return false
+	})
+}
