@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -267,4 +268,39 @@ func TestClientErrorPathsAgainstSimulator(t *testing.T) {
 			t.Errorf("%d requests for territories, want paging", pages)
 		}
 	})
+}
+
+// BenchmarkClientAgainstSimulator measures one client request end to end
+// against the simulator (JWT verified, JSON:API rendered) while a shared
+// fake clock advances one second per request: the token is signed about
+// once per 19 minutes of clock, not once per request.
+func BenchmarkClientAgainstSimulator(b *testing.B) {
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	kid, iss, key := ascsim.NewTestKey()
+	sim := ascsim.New(ascsim.Options{Keys: map[string]*ecdsa.PublicKey{kid: &key.PublicKey}, IssuerID: iss, Clock: clock, HourlyLimit: 1 << 30})
+	defer sim.Close()
+	ids := sim.SeedDemo()
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	c, err := asc.NewClient(asc.Credentials{KeyID: kid, IssuerID: iss, PrivateKey: key}, asc.WithBaseURL(srv.URL), asc.WithClock(clock))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, _, err := c.Versions.Get(ctx, ids.NewVersionID); err != nil {
+			b.Fatal(err)
+		}
+		mu.Lock()
+		now = now.Add(time.Second)
+		mu.Unlock()
+	}
+	b.StopTimer()
+	// Signings happen at minute 0, 19, 38, …: signs ≈ 1 + clock-minutes/19.
+	b.ReportMetric(float64(c.TokenSigns()), "signs")
+	b.ReportMetric(float64(b.N)/60, "clock-minutes")
 }
