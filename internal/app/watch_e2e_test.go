@@ -39,7 +39,20 @@ func (h *harness) approved() {
 	h.waitFor("approval announced", func() bool { return h.channelLines("was *approved*") == 1 })
 }
 
-func (h *harness) releaseRequests() int { return h.sim.ReleaseRequests(h.ids.NewVersionID) }
+// releaseRequests counts every POST /v1/appStoreVersionReleaseRequests that
+// reached App Store Connect — refused ones too: the bot must make exactly one.
+func (h *harness) releaseRequests() int {
+	n := 0
+	for _, r := range h.sim.Requests() {
+		if r.Method == "POST" && r.Path == "/v1/appStoreVersionReleaseRequests" {
+			n++
+		}
+	}
+	if created := h.sim.ReleaseRequests(h.ids.NewVersionID); created > n {
+		h.t.Errorf("simulator created %d release requests but logged %d POSTs", created, n)
+	}
+	return n
+}
 
 // TestReviewAndReleaseEndToEnd: a submitted version moving WAITING_FOR_REVIEW
 // → IN_REVIEW → PENDING_DEVELOPER_RELEASE is announced once per transition;
