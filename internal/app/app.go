@@ -255,7 +255,6 @@ func Handler(rt *Runtime) http.Handler {
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		st := rt.Watcher.Status()
 		connected := rt.Bot.Connected()
-		rt.Metrics.SlackConnected(connected)
 		body := map[string]any{
 			"slack_connected": connected,
 			"poll_interval":   st.Interval.String(),

@@ -37,12 +37,14 @@ type API interface {
 type Metrics interface {
 	Command(name, result string)
 	Notification(kind string)
+	SlackConnected(up bool)
 }
 
 type noMetrics struct{}
 
 func (noMetrics) Command(string, string) {}
 func (noMetrics) Notification(string)    {}
+func (noMetrics) SlackConnected(bool)    {}
 
 // Options configures a Bot.
 type Options struct {
@@ -142,11 +144,11 @@ func (b *Bot) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			b.connected.Store(false)
+			b.setConnected(false)
 			b.inflight.Wait()
 			return nil
 		case err := <-runErr:
-			b.connected.Store(false)
+			b.setConnected(false)
 			b.inflight.Wait()
 			if err == nil || errors.Is(err, context.Canceled) {
 				return nil
@@ -156,6 +158,11 @@ func (b *Bot) Run(ctx context.Context) error {
 			b.dispatch(ctx, evt)
 		}
 	}
+}
+
+func (b *Bot) setConnected(up bool) {
+	b.connected.Store(up)
+	b.metrics.SlackConnected(up)
 }
 
 // Wait blocks until every handler started so far has finished.
@@ -168,12 +175,12 @@ func (b *Bot) Wait() { b.inflight.Wait() }
 func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeConnected, socketmode.EventTypeHello:
-		b.connected.Store(true)
+		b.setConnected(true)
 		b.log.Info("connected to Slack")
 	case socketmode.EventTypeConnecting:
 		b.log.Debug("connecting to Slack")
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError:
-		b.connected.Store(false)
+		b.setConnected(false)
 		b.log.Warn("slack connection problem; reconnecting", "err", evt.Data)
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)

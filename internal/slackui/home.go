@@ -100,7 +100,7 @@ func (b *Bot) publishHomeNotice(ctx context.Context, user, notice string) {
 				ha.Live = &vs[i]
 				break
 			}
-			if inFlight(st) && ha.InFlight == nil {
+			if unreleased(st) && ha.InFlight == nil {
 				v, err := b.rel.Load(ctx, w.App.ID, vs[i].ID)
 				if err != nil {
 					b.log.Warn("reading a version for App Home", "err", err)

@@ -18,8 +18,9 @@ type PollStatus interface {
 	PollSummary() string
 }
 
-// inFlight reports whether a version in state s is on its way (not live, not retired).
-func inFlight(s asc.AppVersionState) bool {
+// unreleased reports whether a version in state s is on its way to the store
+// (not live, not retired), from Prepare for Submission on.
+func unreleased(s asc.AppVersionState) bool {
 	switch s {
 	case asc.StateReadyForDistribution, asc.StateReplacedWithNewVersion:
 		return false
@@ -44,7 +45,7 @@ func (b *Bot) cmdStatus(ctx context.Context, cmd slack.SlashCommand, app asc.App
 			live = v
 			break
 		}
-		if inFlight(st) && len(flying) < 3 {
+		if unreleased(st) && len(flying) < 3 {
 			v, err := b.rel.Load(ctx, app.ID, vs[i].ID)
 			if err != nil {
 				return err
