@@ -271,6 +271,29 @@ func (h *harness) click(user, prefix string) *slacksim.Ack {
 	return ack
 }
 
+// doublePressAndRedeliver presses a card button twice on the same rendering
+// (a double click) and has Slack redeliver the first press's envelope.
+func (h *harness) doublePressAndRedeliver(user, prefix string) {
+	h.t.Helper()
+	m := h.mustCard()
+	b, ok := findButton(m.Blocks, prefix)
+	if !ok {
+		h.t.Fatalf("the card offers no %q button", prefix)
+	}
+	ack, err := h.slack.ClickButton(h.ctx(), user, channel, m.TS, b.ActionID, b.Value)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := h.slack.ClickButton(h.ctx(), user, channel, m.TS, b.ActionID, b.Value); err != nil {
+		// The first press may have redrawn the card already; the stand-in
+		// then refuses a button no longer on it, as Slack would.
+		h.t.Logf("second click: %v", err)
+	}
+	if _, err := h.slack.Redeliver(h.ctx(), ack.EnvelopeID); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
 func (h *harness) cardSays(s string) func() bool {
 	return func() bool {
 		m, ok := h.card()

@@ -224,18 +224,7 @@ func TestDoubleClickAndRedeliveryActOnce(t *testing.T) {
 	h.fillNotes(userAna)
 
 	m := h.mustCard()
-	b, _ := findButton(m.Blocks, "submit")
-	ack1, err := h.slack.ClickButton(h.ctx(), userAna, channel, m.TS, b.ActionID, b.Value)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The second click of a double click lands on the same rendering of the card.
-	if _, err := h.slack.ClickButton(h.ctx(), userAna, channel, m.TS, b.ActionID, b.Value); err != nil {
-		t.Logf("second click: %v (the card may have changed already)", err)
-	}
-	if _, err := h.slack.Redeliver(h.ctx(), ack1.EnvelopeID); err != nil {
-		t.Fatal(err)
-	}
+	h.doublePressAndRedeliver(userAna, "submit")
 	h.waitFor("Waiting for Review", h.cardSays("Waiting for Review"))
 	time.Sleep(300 * time.Millisecond) // let any duplicate work finish before counting
 	n := 0

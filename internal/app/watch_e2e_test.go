@@ -88,18 +88,7 @@ func TestReviewAndReleaseEndToEnd(t *testing.T) {
 		t.Fatalf("a non-approver's press made %d release requests", n)
 	}
 
-	m := h.mustCard()
-	b, _ := findButton(m.Blocks, "release")
-	ack, err := h.slack.ClickButton(h.ctx(), userBob, channel, m.TS, b.ActionID, b.Value)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.slack.ClickButton(h.ctx(), userBob, channel, m.TS, b.ActionID, b.Value); err != nil {
-		t.Logf("second click: %v (the card changed already)", err)
-	}
-	if _, err := h.slack.Redeliver(h.ctx(), ack.EnvelopeID); err != nil {
-		t.Fatal(err)
-	}
+	h.doublePressAndRedeliver(userBob, "release")
 	h.waitFor("the release on the card", h.cardSays("released by <@U0BOB>"))
 	if err := h.sim.Distribute(h.ids.NewVersionID); err != nil {
 		t.Fatal(err)
