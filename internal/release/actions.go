@@ -476,7 +476,8 @@ func (s *Service) Release(ctx context.Context, user, appID, versionID string) (s
 		if _, err := s.store.UpdateCard(appID, versionID, func(c *store.Card) error { c.ReleasedBy = user; return nil }); err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.log.Warn("recording the releaser on the card", "err", err)
 		}
-		return fmt.Sprintf("released %s %s (release request %s)", app.Name, v.VersionString, id), nil
+		s.log.Info("release requested", "app", app.ID, "version", v.VersionString, "release_request", id, "user", user)
+		return fmt.Sprintf("released %s %s to the App Store", app.Name, v.VersionString), nil
 	})
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 
+	"github.com/ascbot/ascbot/internal/asc"
 	"github.com/ascbot/ascbot/internal/release"
 	"github.com/ascbot/ascbot/internal/store"
 )
@@ -65,9 +66,11 @@ type Options struct {
 	PollStatus PollStatus
 }
 
-// WatchSink is told when the set of watched apps changes.
+// WatchSink is the watcher as the Slack side sees it: told when the set of
+// watched apps changes, and about states the bot's own actions produced.
 type WatchSink interface {
 	WatchesChanged()
+	Acknowledge(appID string, v asc.AppStoreVersion, want asc.AppVersionState, sub *asc.ReviewSubmission) error
 }
 
 // Bot is the running Slack side of ascbot.
@@ -245,6 +248,17 @@ func (b *Bot) goWork(ctx context.Context, req socketmode.Request, kind string, f
 		}()
 		fn(wctx)
 	}()
+}
+
+// acknowledge tells the watcher the state a bot action produced, so the
+// poller does not announce it again (the thread already has the step).
+func (b *Bot) acknowledge(v *release.VersionView, want asc.AppVersionState) {
+	if b.watches == nil || v == nil || want == "" {
+		return
+	}
+	if err := b.watches.Acknowledge(v.App.ID, v.Version, want, v.Submission); err != nil {
+		b.log.Warn("recording the state of the bot's own action", "err", err)
+	}
 }
 
 // keyedMutex serialises work per key (one card is rendered by one goroutine at a time).

@@ -93,6 +93,7 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 		return
 	}
 	var step string
+	var want asc.AppVersionState // the state the action produces
 	switch {
 	case strings.HasPrefix(id, actAttachBuild):
 		var bd *asc.Build
@@ -103,7 +104,7 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 	case id == actSubmit:
 		_, err = b.rel.Submit(ctx, user, snap)
 		if err == nil {
-			step = fmt.Sprintf("<@%s> submitted for review", user)
+			step, want = fmt.Sprintf("<@%s> submitted for review", user), asc.StateWaitingForReview
 		}
 	case id == actCancel:
 		if snap.SubmissionID == "" {
@@ -116,7 +117,7 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 			err = b.rel.CancelSubmission(ctx, user, app, snap.SubmissionID, snap.Rev)
 		}
 		if err == nil {
-			step = fmt.Sprintf("<@%s> cancelled the review submission", user)
+			step, want = fmt.Sprintf("<@%s> cancelled the review submission", user), asc.StateDeveloperRejected
 		}
 	case id == actRelease:
 		if snap.State != string(asc.StatePendingDeveloperRelease) {
@@ -126,7 +127,7 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 		var res string
 		res, err = b.rel.Release(ctx, user, snap.AppID, snap.VersionID)
 		if err == nil {
-			step = fmt.Sprintf("<@%s> %s", user, res)
+			step, want = fmt.Sprintf("<@%s> %s", user, res), asc.StateProcessingForDistribution
 		}
 	case id == actPhasedPause || id == actPhasedResume || id == actPhasedDone:
 		target := asc.PhasedReleaseState(snap.Arg)
@@ -146,9 +147,12 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 	}
 	var stale *release.StaleError
 	if err == nil || errors.As(err, &stale) || errors.Is(err, errNoCard) {
-		_, card, rerr := b.refreshCard(ctx, snap.AppID, snap.VersionID)
+		v, card, rerr := b.refreshCard(ctx, snap.AppID, snap.VersionID)
 		if rerr != nil && !errors.Is(rerr, errNoCard) {
 			b.log.Warn("refreshing the card", "err", rerr)
+		}
+		if err == nil {
+			b.acknowledge(v, want)
 		}
 		if step != "" && card.TS != "" {
 			b.thread(ctx, card, user, step, false)
@@ -268,7 +272,7 @@ func (b *Bot) onCancelFromCommand(ctx context.Context, cb slack.InteractionCallb
 	}
 	for _, c := range cards {
 		if c.AppID == app.ID && c.SubmissionID == parts[1] {
-			b.afterAction(ctx, c.AppID, c.VersionID, cb.User.ID, fmt.Sprintf("<@%s> cancelled the review submission", cb.User.ID))
+			b.afterAction(ctx, c.AppID, c.VersionID, cb.User.ID, fmt.Sprintf("<@%s> cancelled the review submission", cb.User.ID), asc.StateDeveloperRejected)
 		}
 	}
 }

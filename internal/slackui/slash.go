@@ -301,7 +301,7 @@ func (b *Bot) cmdRelease(ctx context.Context, cmd slack.SlashCommand, app asc.Ap
 		return err
 	}
 	b.reply(ctx, cmd, "✓ "+capitalize(result)+".")
-	b.afterAction(ctx, app.ID, v.ID, cmd.UserID, fmt.Sprintf("<@%s> released %s %s to the App Store.", cmd.UserID, app.Name, v.VersionString))
+	b.afterAction(ctx, app.ID, v.ID, cmd.UserID, fmt.Sprintf("<@%s> released %s %s to the App Store.", cmd.UserID, app.Name, v.VersionString), asc.StateProcessingForDistribution)
 	return nil
 }
 
@@ -323,7 +323,7 @@ func (b *Bot) cmdPhased(ctx context.Context, cmd slack.SlashCommand, app asc.App
 		return err
 	}
 	b.reply(ctx, cmd, "✓ "+PhasedLine(ph))
-	b.afterAction(ctx, app.ID, v.ID, cmd.UserID, fmt.Sprintf("<@%s> %s the phased release: %s.", cmd.UserID, phasedVerb(target), PhasedLine(ph)))
+	b.afterAction(ctx, app.ID, v.ID, cmd.UserID, fmt.Sprintf("<@%s> %s the phased release: %s.", cmd.UserID, phasedVerb(target), PhasedLine(ph)), "")
 	return nil
 }
 
@@ -337,12 +337,14 @@ func phasedVerb(s asc.PhasedReleaseState) string {
 	return "completed"
 }
 
-// afterAction refreshes the version's card, if it has one, and adds a thread step.
-func (b *Bot) afterAction(ctx context.Context, appID, versionID, user, step string) {
-	_, card, err := b.refreshCard(ctx, appID, versionID)
+// afterAction refreshes the version's card, if it has one, adds a thread
+// step, and tells the watcher the state the action produced (want, if any).
+func (b *Bot) afterAction(ctx context.Context, appID, versionID, user, step string, want asc.AppVersionState) {
+	v, card, err := b.refreshCard(ctx, appID, versionID)
 	if errors.Is(err, errNoCard) {
 		return
 	}
+	b.acknowledge(v, want)
 	if err != nil {
 		b.log.Warn("refreshing the card", "app", appID, "version", versionID, "err", err)
 		if card.TS == "" {

@@ -454,3 +454,34 @@ func (c *fakeClock) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 }
+
+// TestAcknowledgedActionIsNotAnnouncedAgain: a state the bot's own action
+// produced (a submit) is recorded silently; the next change starts from it.
+// A state Apple moved on to meanwhile is not acknowledged and still announced.
+func TestAcknowledgedActionIsNotAnnouncedAgain(t *testing.T) {
+	h := newHarness(t, harnessConfig{})
+	h.tick() // baseline: PREPARE_FOR_SUBMISSION
+	h.submit(h.app)
+	v, _, err := h.client.Versions.Get(t.Context(), h.app.VersionID)
+	h.must(err)
+	open, _, err := h.client.Submissions.ListOpen(t.Context(), h.app.ID, asc.PlatformIOS)
+	h.must(err)
+	if len(open) != 1 {
+		t.Fatalf("open submissions = %+v", open)
+	}
+	h.must(h.w.Acknowledge(h.app.ID, *v, asc.StateWaitingForReview, &open[0]))
+	h.tick()
+	if evs := h.rec.Versions(); len(evs) != 0 {
+		t.Fatalf("the bot's own submit was announced again: %+v", evs)
+	}
+	h.must(h.sim.StartReview(h.app.VersionID))
+	// The card wants "released", but Apple shows IN_REVIEW: nothing recorded.
+	v, _, err = h.client.Versions.Get(t.Context(), h.app.VersionID)
+	h.must(err)
+	h.must(h.w.Acknowledge(h.app.ID, *v, asc.StateProcessingForDistribution, nil))
+	h.tick()
+	evs := h.rec.Versions()
+	if len(evs) != 1 || evs[0].From != asc.StateWaitingForReview || evs[0].To != asc.StateInReview {
+		t.Fatalf("events = %+v, want one Waiting for Review → In Review", evs)
+	}
+}

@@ -358,3 +358,36 @@ func (w *Watcher) observeBuilds(ctx context.Context, o buildObs) error {
 	}
 	return errors.Join(errs...)
 }
+
+// Acknowledge records, silently, the state a version reached through the
+// bot's own action (a submit, a cancel, a release): the card's thread
+// already says so, and the poller must not announce it a second time.
+// It records only when the version shows exactly the state the action
+// produces (want): a state Apple moved on to meanwhile is left for the
+// poller to announce. The submission, when given, is recorded too.
+func (w *Watcher) Acknowledge(appID string, v asc.AppStoreVersion, want asc.AppVersionState, sub *asc.ReviewSubmission) error {
+	if v.State() != want {
+		return nil
+	}
+	unlock := w.locks.lock("v/" + appID + "/" + v.ID)
+	defer unlock()
+	seen, found, err := w.store.GetSeen(appID, v.ID)
+	if err != nil {
+		return fmt.Errorf("reading seen state of %s/%s: %w", appID, v.ID, err)
+	}
+	if !found {
+		seen = store.Seen{AppID: appID, VersionID: v.ID}
+	}
+	if seen.State == string(want) {
+		return nil
+	}
+	seen.Version, seen.State, seen.At = v.VersionString, string(want), w.now()
+	if sub != nil {
+		seen.SubmissionID, seen.SubmissionState = sub.ID, string(sub.State)
+	}
+	if err := w.store.PutSeen(seen); err != nil {
+		return fmt.Errorf("recording %s/%s after the bot's own action: %w", appID, v.ID, err)
+	}
+	w.log.Debug("recorded the bot's own action", "app", appID, "version", v.VersionString, "state", want)
+	return nil
+}
