@@ -130,6 +130,9 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (err error) {
 	}
 
 	w.Start()
+	pruneDone := make(chan struct{})
+	go func() { defer close(pruneDone); prune(ctx, st, now, log) }()
+	defer func() { <-pruneDone }()
 	if o.Ready != nil {
 		o.Ready(rt)
 	}
@@ -148,6 +151,30 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (err error) {
 	}
 	log.Info("ascbot stopped")
 	return runErr
+}
+
+// markRetention is how long envelope and notice marks are kept. The watcher
+// recognises a transition it announced before a restart by its mark, so this
+// must exceed any plausible downtime; Slack redelivers envelopes for minutes.
+const markRetention = 90 * 24 * time.Hour
+
+// prune removes old envelope and notice marks at start and once a day, so
+// the store does not grow with every Slack interaction forever.
+func prune(ctx context.Context, st *store.Store, now func() time.Time, log *slog.Logger) {
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := st.Prune(now().Add(-markRetention)); err != nil {
+			log.Warn("pruning old marks", "err", err)
+		} else if n > 0 {
+			log.Info("pruned old marks", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // ascClient returns the App Store Connect client: Apple's API with the

@@ -216,3 +216,31 @@ func TestIAPSubmitAndAvailabilityButtons(t *testing.T) {
 		t.Errorf("available in %d of %d territories, new=%v", len(av.Available), len(h.sim.Territories()), av.AvailableInNewTerritories)
 	}
 }
+
+func TestOldMarksArePruned(t *testing.T) {
+	h := newHarness(t)
+	st, err := store.Open(h.env["ASCBOT_DB"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, recent := time.Now().Add(-100*24*time.Hour), time.Now().Add(-time.Hour)
+	for id, at := range map[string]time.Time{"old-envelope": old, "recent-envelope": recent} {
+		if _, err := st.SeenEnvelope(id, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	h.start()
+	h.stop()
+	st, err = store.Open(h.env["ASCBOT_DB"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if first, _ := st.SeenEnvelope("old-envelope", time.Now()); !first {
+		t.Error("a 100-day-old envelope mark survived")
+	}
+	if first, _ := st.SeenEnvelope("recent-envelope", time.Now()); first {
+		t.Error("a recent envelope mark was pruned: a redelivery would act twice")
+	}
+}
