@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -184,7 +185,7 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 		b.log.Debug("connecting to Slack")
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError:
 		b.setConnected(false)
-		b.log.Warn("slack connection problem; reconnecting", "err", evt.Data)
+		b.log.Warn("slack connection problem; reconnecting", "err", redactTicket(fmt.Sprint(evt.Data)))
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
 		if !ok || evt.Request == nil {
@@ -281,6 +282,12 @@ func (k *keyedMutex) lock(key string) func() {
 	m.Lock()
 	return m.Unlock
 }
+
+var ticketRe = regexp.MustCompile(`ticket=[^&\s"]+`)
+
+// redactTicket hides the one-time ticket of a socket-mode URL that a dial
+// error may quote: it is a credential, however short-lived.
+func redactTicket(s string) string { return ticketRe.ReplaceAllString(s, "ticket=[redacted]") }
 
 // userMessage turns a workflow error into words for the person who pressed.
 func userMessage(err error) string {

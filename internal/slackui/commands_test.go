@@ -2,6 +2,7 @@ package slackui
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -68,5 +69,13 @@ func TestEveryCommandHasAHandlerAndHelp(t *testing.T) {
 		if c.Usage == "" || c.Example == "" || c.Summary == "" {
 			t.Errorf("%s: incomplete spec", c.Name)
 		}
+	}
+}
+
+func TestRedactTicket(t *testing.T) {
+	in := `dial tcp: lookup wss://wss-primary.slack.com/link/?ticket=abc-123&app_id=A1: no such host`
+	got := redactTicket(in)
+	if strings.Contains(got, "abc-123") || !strings.Contains(got, "ticket=[redacted]&app_id=A1") {
+		t.Errorf("redactTicket = %q", got)
 	}
 }
