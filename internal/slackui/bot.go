@@ -236,7 +236,10 @@ func (b *Bot) goWork(ctx context.Context, req socketmode.Request, kind string, f
 		defer cancel()
 		first, err := b.store.SeenEnvelope(req.EnvelopeID, b.now())
 		if err != nil {
-			b.log.Error("recording envelope", "envelope_id", req.EnvelopeID, "err", err)
+			// Losing the user's press is worse than the small chance of a
+			// redelivery: the actions themselves are idempotent.
+			b.log.Error("recording envelope; handling it anyway", "envelope_id", req.EnvelopeID, "err", err)
+			first = true
 		}
 		if !first {
 			b.log.Info("ignoring a redelivered envelope", "envelope_id", req.EnvelopeID, "retry_attempt", req.RetryAttempt, "kind", kind)
