@@ -15,6 +15,18 @@ import (
 // the export-compliance answer, and waits for the preflight to pass.
 func (h *harness) fillNotes(user string) {
 	h.t.Helper()
+	h.fillNotesNoWait(user)
+	h.waitFor("the preflight to pass", func() bool {
+		m, ok := h.card()
+		_, has := findButton(m.Blocks, "submit")
+		return ok && has
+	})
+}
+
+// fillNotesNoWait submits the What's New form with texts for en-US and ja
+// and the export-compliance answer "no".
+func (h *harness) fillNotesNoWait(user string) {
+	h.t.Helper()
 	h.click(user, "open_notes")
 	v := h.notesView(user)
 	ack, err := h.slack.SubmitView(h.ctx(), user, v.ID, map[string]map[string]string{
@@ -28,11 +40,6 @@ func (h *harness) fillNotes(user string) {
 	if len(ack.Payload) > 0 && strings.Contains(string(ack.Payload), "errors") {
 		h.t.Fatalf("the form was refused: %s", ack.Payload)
 	}
-	h.waitFor("the preflight to pass", func() bool {
-		m, ok := h.card()
-		_, has := findButton(m.Blocks, "submit")
-		return ok && has
-	})
 }
 
 // TestSubmitEndToEnd is issue 3's main path: /asc submit → the card offers
@@ -410,4 +417,22 @@ func TestNotesCommandOpensTheForm(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// TestComplianceAnsweredBeforeABuildIsAttached: the What's New form asks the
+// export-compliance question even before a build is attached; the answer is
+// kept and applied to the build attached later.
+func TestComplianceAnsweredBeforeABuildIsAttached(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	h.slash(userAna, "submit KotenOCR 1.1.0")
+	h.mustCard()
+	h.fillNotesNoWait(userAna)
+	h.waitFor("the notes saved", h.threadSays("set What's New"))
+	h.click(userAna, "attach_build_"+h.ids.Build3ID)
+	h.waitFor("build 3 attached", h.threadSays("attached build 3"))
+	if b, _ := h.sim.Build(h.ids.Build3ID); b.UsesNonExemptEncryption == nil || *b.UsesNonExemptEncryption {
+		t.Fatalf("build 3 compliance = %v, want the form's answer (false)", b.UsesNonExemptEncryption)
+	}
+	h.waitFor("the preflight to pass", func() bool { _, ok := findButton(h.mustCard().Blocks, "submit"); return ok })
 }

@@ -324,13 +324,15 @@ func (s *Service) SetNotes(ctx context.Context, user, appID, versionID string, n
 		detail = "no change"
 	}
 	s.audit(user, "set-notes", appID, v.Version.VersionString, "ok", detail)
-	// Everything reached App Store Connect: the draft has done its job.
-	if err := s.store.DeleteDraft(DraftKey(versionID)); err != nil && encryption == nil {
-		s.log.Warn("deleting the notes draft", "err", err)
-	}
+	// Everything reached App Store Connect: the draft has done its job,
+	// except a compliance answer waiting for a build to be attached.
 	if encryption != nil && v.Build == nil {
-		// Keep the compliance answer for the build that gets attached later.
-		_ = s.store.PutDraft(store.Draft{Key: DraftKey(versionID), Encryption: encryption, UpdatedAt: s.now()})
+		err = s.store.PutDraft(store.Draft{Key: DraftKey(versionID), Encryption: encryption, UpdatedAt: s.now()})
+	} else {
+		err = s.store.DeleteDraft(DraftKey(versionID))
+	}
+	if err != nil {
+		s.log.Warn("updating the notes draft", "version", versionID, "err", err)
 	}
 	return changed, nil
 }
