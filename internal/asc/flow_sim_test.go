@@ -6,12 +6,12 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ascbot/ascbot/internal/asc"
 	"github.com/ascbot/ascbot/internal/asc/ascsim"
+	"github.com/ascbot/ascbot/internal/testclock"
 )
 
 // simClient returns a client talking to a fresh, seeded simulator.
@@ -275,9 +275,8 @@ func TestClientErrorPathsAgainstSimulator(t *testing.T) {
 // fake clock advances one second per request: the token is signed about
 // once per 19 minutes of clock, not once per request.
 func BenchmarkClientAgainstSimulator(b *testing.B) {
-	var mu sync.Mutex
-	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	clk := testclock.New(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
+	clock := clk.Now
 	kid, iss, key := ascsim.NewTestKey()
 	sim := ascsim.New(ascsim.Options{Keys: map[string]*ecdsa.PublicKey{kid: &key.PublicKey}, IssuerID: iss, Clock: clock, HourlyLimit: 1 << 30})
 	defer sim.Close()
@@ -295,9 +294,7 @@ func BenchmarkClientAgainstSimulator(b *testing.B) {
 		if _, _, err := c.Versions.Get(ctx, ids.NewVersionID); err != nil {
 			b.Fatal(err)
 		}
-		mu.Lock()
-		now = now.Add(time.Second)
-		mu.Unlock()
+		clk.Advance(time.Second)
 	}
 	b.StopTimer()
 	// Signings happen at minute 0, 19, 38, …: signs ≈ 1 + clock-minutes/19.

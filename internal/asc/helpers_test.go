@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/ascbot/ascbot/internal/testclock"
 )
 
 // baseURLPath is a non-empty prefix so that absolute-URL mistakes fail.
@@ -29,33 +31,15 @@ const (
 	testIssuer = "57246542-96fe-1a63-e053-0824d011072a"
 )
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 4, 16, 5, 0, 0, 0, time.UTC)}
-}
-
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.t
-}
-
-func (f *fakeClock) Advance(d time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.t = f.t.Add(d)
+func newFakeClock() *testclock.Clock {
+	return testclock.New(time.Date(2025, 4, 16, 5, 0, 0, 0, time.UTC))
 }
 
 // testEnv is what setup returns besides client and mux.
 type testEnv struct {
 	server *httptest.Server
 	key    *ecdsa.PrivateKey
-	clock  *fakeClock
+	clock  *testclock.Clock
 
 	mu     sync.Mutex
 	sleeps []time.Duration

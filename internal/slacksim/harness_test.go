@@ -11,6 +11,8 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/ascbot/ascbot/internal/slacksim"
+
+	"github.com/ascbot/ascbot/internal/testclock"
 )
 
 const (
@@ -132,25 +134,7 @@ func slackErr(err error) string {
 	return ""
 }
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Unix(1700000000, 0)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newFakeClock() *testclock.Clock { return testclock.New(time.Unix(1700000000, 0)) }
 
 // triggerCatcher acks slash commands and block actions and hands out their
 // trigger_id and response_url.

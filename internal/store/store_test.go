@@ -16,32 +16,16 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/ascbot/ascbot/internal/testclock"
 )
 
 var t0 = time.Date(2026, 3, 4, 10, 42, 0, 123456789, time.UTC)
 
-// fixedClock returns a clock at t0 that tests can move.
-type fixedClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fixedClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fixedClock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func openTest(t testing.TB, opts ...Option) (*Store, *fixedClock) {
+func openTest(t testing.TB, opts ...Option) (*Store, *testclock.Clock) {
 	t.Helper()
-	clk := &fixedClock{t: t0}
-	s, err := Open(filepath.Join(t.TempDir(), "ascbot.db"), append([]Option{WithClock(clk.now)}, opts...)...)
+	clk := testclock.New(t0)
+	s, err := Open(filepath.Join(t.TempDir(), "ascbot.db"), append([]Option{WithClock(clk.Now)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +353,7 @@ func TestCardTimestampsAndUpdate(t *testing.T) {
 	}
 
 	// A later PutCard without CreatedAt keeps the original one.
-	clk.set(t0.Add(time.Hour))
+	clk.Set(t0.Add(time.Hour))
 	if err := s.PutCard(Card{AppID: "1", VersionID: "v", Channel: "C1", TS: "100.1", LastState: "IN_REVIEW"}); err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +407,7 @@ func TestCardTimestampsAndUpdate(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk.set(t0.Add(time.Duration(2+i) * time.Hour))
+			clk.Set(t0.Add(time.Duration(2+i) * time.Hour))
 			_, err := s.UpdateCard("1", "v", tt.fn)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
@@ -515,7 +499,7 @@ func TestActions(t *testing.T) {
 	if got.State != ActionStarted || got.Result != "" || !got.StartedAt.Equal(t0) {
 		t.Fatalf("begun action %+v", got)
 	}
-	clk.set(t0.Add(time.Minute))
+	clk.Set(t0.Add(time.Minute))
 	again, started, err := s.BeginAction(Action{Key: "k1", Kind: "release", User: "U2"})
 	if err != nil || started {
 		t.Fatalf("second BeginAction: started %v err %v", started, err)
@@ -751,7 +735,7 @@ func TestWatches(t *testing.T) {
 	if err := s.PutWatch(Watch{AppID: "1", Channel: "C1", AddedBy: "U1"}); err != nil {
 		t.Fatal(err)
 	}
-	clk.set(t0.Add(time.Hour))
+	clk.Set(t0.Add(time.Hour))
 	if err := s.DeleteWatch("1"); err != nil {
 		t.Fatal(err)
 	}
@@ -988,7 +972,7 @@ func TestRetakeAction(t *testing.T) {
 	done, _, _ = s.GetAction("done")
 	abandoned := begin("abandoned")
 	stale := begin("stale")
-	clk.set(t0.Add(time.Hour))
+	clk.Set(t0.Add(time.Hour))
 	if _, err := s.RetakeAction(Action{Key: "stale", User: "U9"}, stale); err != nil { // someone retakes first
 		t.Fatal(err)
 	}

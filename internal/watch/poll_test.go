@@ -3,12 +3,13 @@ package watch
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ascbot/ascbot/internal/asc"
 	"github.com/ascbot/ascbot/internal/asc/ascsim"
+
+	"github.com/ascbot/ascbot/internal/testclock"
 )
 
 func TestBaselineIsSilent(t *testing.T) {
@@ -341,7 +342,7 @@ func TestSameTransitionAgainIsAnnounced(t *testing.T) {
 }
 
 func TestRateLimited429ThenSuccess(t *testing.T) {
-	clock := &fakeClock{t: time.Now()}
+	clock := testclock.New(time.Now())
 	h := newHarness(t, harnessConfig{watchOpt: func(o *Options) { o.Clock = clock.Now }})
 	h.tick()
 	h.submit(h.app)
@@ -376,7 +377,7 @@ func TestRateLimited429ThenSuccess(t *testing.T) {
 }
 
 func TestStretchedWhenBudgetIsLow(t *testing.T) {
-	clock := &fakeClock{t: time.Now()}
+	clock := testclock.New(time.Now())
 	h := newHarness(t, harnessConfig{
 		apps:     2,
 		simOpts:  func(o *ascsim.Options) { o.HourlyLimit = 50 },
@@ -436,23 +437,6 @@ func TestNotStretchedWithPlentyOfBudget(t *testing.T) {
 	if got := h.w.Status().LastGoodPoll; !got.Equal(good) {
 		t.Errorf("LastGoodPoll after restart = %v, want %v", got, good)
 	}
-}
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 // TestAcknowledgedActionIsNotAnnouncedAgain: a state the bot's own action

@@ -14,28 +14,12 @@ import (
 	"time"
 
 	"github.com/ascbot/ascbot/internal/asc/ascspec"
+
+	"github.com/ascbot/ascbot/internal/testclock"
 )
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newFakeClock() *testclock.Clock {
+	return testclock.New(time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC))
 }
 
 // harness runs a simulator behind httptest with a signing key.
@@ -46,7 +30,7 @@ type harness struct {
 	kid   string
 	iss   string
 	key   *ecdsa.PrivateKey
-	clock *fakeClock
+	clock *testclock.Clock
 	demo  DemoIDs
 }
 
