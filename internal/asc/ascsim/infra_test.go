@@ -683,3 +683,53 @@ func TestQueryRulesOverHTTP(t *testing.T) {
 	}
 	h.do("GET", "/v1/reviewSubmissions?filter[app]="+h.demo.AppID, nil).must(t, 200)
 }
+
+// checkLoggedWriter records how many requests the simulator had logged when
+// the response started.
+type checkLoggedWriter struct {
+	*httptest.ResponseRecorder
+	srv     *Server
+	started bool
+	logged  int
+}
+
+func (w *checkLoggedWriter) start() {
+	if !w.started {
+		w.started = true
+		w.logged = len(w.srv.Requests())
+	}
+}
+
+func (w *checkLoggedWriter) WriteHeader(code int) {
+	w.start()
+	w.ResponseRecorder.WriteHeader(code)
+}
+
+func (w *checkLoggedWriter) Write(b []byte) (int, error) {
+	w.start()
+	return w.ResponseRecorder.Write(b)
+}
+
+// A request is in the log before any byte of its response leaves the
+// simulator, so a client counting requests after its last response never
+// misses one (TestConcurrentRequests was flaky while the log came after).
+func TestRequestLoggedBeforeResponse(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t).seed()
+	for _, tc := range []struct{ name, path, auth string }{
+		{"ok", "/v1/apps/" + h.demo.AppID, "Bearer " + h.token()},
+		{"unauthorized", "/v1/apps/" + h.demo.AppID, ""},
+		{"not found", "/v1/apps/nope", "Bearer " + h.token()},
+	} {
+		h.srv.ResetRequests()
+		r := httptest.NewRequest("GET", tc.path, nil)
+		if tc.auth != "" {
+			r.Header.Set("Authorization", tc.auth)
+		}
+		w := &checkLoggedWriter{ResponseRecorder: httptest.NewRecorder(), srv: h.srv}
+		h.srv.ServeHTTP(w, r)
+		if w.logged != 1 {
+			t.Errorf("%s: %d requests logged when the response started, want 1", tc.name, w.logged)
+		}
+	}
+}

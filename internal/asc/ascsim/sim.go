@@ -219,22 +219,27 @@ func (s *Server) ResetRequests() {
 
 func (s *Server) now() time.Time { return s.opt.Clock() }
 
-// statusWriter records the status written.
+// statusWriter records the status written and calls logged with it before
+// the status goes out: once a client has read the response it must find the
+// request in the log (a test counting requests right after its last response
+// would otherwise race the log).
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	logged func(status int)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		w.logged(code)
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
-		w.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
 	}
 	return w.ResponseWriter.Write(b)
 }
@@ -260,17 +265,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveControl(w, r)
 		return
 	}
-	sw := &statusWriter{ResponseWriter: w}
 	start := s.now()
-	s.serve(sw, r)
-	status := sw.status
-	if status == 0 {
-		status = 499 // client went away during the latency wait
+	logged := func(status int) {
+		s.mu.Lock()
+		s.reqs = append(s.reqs, RequestLog{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: status, Time: start})
+		s.mu.Unlock()
+		s.log.Debug("asc request", "method", r.Method, "path", r.URL.Path, "status", status)
 	}
-	s.mu.Lock()
-	s.reqs = append(s.reqs, RequestLog{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: status, Time: start})
-	s.mu.Unlock()
-	s.log.Debug("asc request", "method", r.Method, "path", r.URL.Path, "status", status)
+	sw := &statusWriter{ResponseWriter: w, logged: logged}
+	s.serve(sw, r)
+	if sw.status == 0 {
+		logged(499) // client went away during the latency wait
+	}
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
