@@ -39,6 +39,9 @@ type Client struct {
 	Availability  *AvailabilityService
 	IAP           *IAPService
 	Webhooks      *WebhooksService
+	BetaGroups    *BetaGroupsService
+	BetaTesters   *BetaTestersService
+	BetaBuilds    *BetaBuildsService
 
 	common service
 
@@ -219,6 +222,9 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 	c.Availability = (*AvailabilityService)(&c.common)
 	c.IAP = (*IAPService)(&c.common)
 	c.Webhooks = (*WebhooksService)(&c.common)
+	c.BetaGroups = (*BetaGroupsService)(&c.common)
+	c.BetaTesters = (*BetaTestersService)(&c.common)
+	c.BetaBuilds = (*BetaBuildsService)(&c.common)
 	return c, nil
 }
 

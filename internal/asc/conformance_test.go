@@ -275,6 +275,42 @@ func TestRequestsConformToSpec(t *testing.T) {
 				EventTypes: []string{WebhookAppVersionStateUpdated, WebhookBuildUploadStateUpdated}})
 			return err
 		}},
+		{"BetaGroups.List", func() error {
+			_, _, err := c.BetaGroups.List(ctx, BetaGroupListOptions{AppID: "a1", BuildID: "b1", Name: "QA"})
+			return err
+		}},
+		{"BetaGroups.Get", func() error { _, _, err := c.BetaGroups.Get(ctx, "g1"); return err }},
+		{"BetaGroups.AddBuild", func() error { _, err := c.BetaGroups.AddBuild(ctx, "b1", "g1", "g2"); return err }},
+		{"BetaGroups.RemoveBuild", func() error { _, err := c.BetaGroups.RemoveBuild(ctx, "b1", "g1"); return err }},
+		{"BetaGroups.BuildIDs", func() error { _, _, err := c.BetaGroups.BuildIDs(ctx, "g1"); return err }},
+		{"BetaGroups.AddBuilds", func() error { _, err := c.BetaGroups.AddBuilds(ctx, "g1", "b1"); return err }},
+		{"BetaGroups.RemoveBuilds", func() error { _, err := c.BetaGroups.RemoveBuilds(ctx, "g1", "b1"); return err }},
+		{"BetaGroups.Testers", func() error { _, _, err := c.BetaGroups.Testers(ctx, "g1"); return err }},
+		{"BetaGroups.TesterIDs", func() error { _, _, err := c.BetaGroups.TesterIDs(ctx, "g1"); return err }},
+		{"BetaGroups.AddTesters", func() error { _, err := c.BetaGroups.AddTesters(ctx, "g1", "t1"); return err }},
+		{"BetaGroups.RemoveTesters", func() error { _, err := c.BetaGroups.RemoveTesters(ctx, "g1", "t1"); return err }},
+		{"BetaTesters.FindByEmail", func() error { _, _, err := c.BetaTesters.FindByEmail(ctx, "ana@example.com"); return err }},
+		{"BetaTesters.Get", func() error { _, _, err := c.BetaTesters.Get(ctx, "t1"); return err }},
+		{"BetaTesters.Create", func() error {
+			_, _, err := c.BetaTesters.Create(ctx, BetaTesterCreate{Email: "ana@example.com", FirstName: "Ana", LastName: "Lopez", GroupIDs: []string{"g1"}})
+			return err
+		}},
+		{"BetaBuilds.Get", func() error { _, _, err := c.BetaBuilds.Get(ctx, "b1"); return err }},
+		{"BetaBuilds.List", func() error {
+			_, _, err := c.BetaBuilds.List(ctx, BetaBuildListOptions{AppID: "a1", Number: "4", ValidOnly: true, Limit: 500})
+			return err
+		}},
+		{"BetaBuilds.Detail", func() error { _, _, err := c.BetaBuilds.Detail(ctx, "b1"); return err }},
+		{"BetaBuilds.SetAutoNotify", func() error { _, _, err := c.BetaBuilds.SetAutoNotify(ctx, "d1", false); return err }},
+		{"BetaBuilds.Localizations", func() error { _, _, err := c.BetaBuilds.Localizations(ctx, "b1"); return err }},
+		{"BetaBuilds.CreateLocalization", func() error {
+			_, _, err := c.BetaBuilds.CreateLocalization(ctx, "b1", "ja", "Try the scanner")
+			return err
+		}},
+		{"BetaBuilds.SetWhatToTest", func() error { _, _, err := c.BetaBuilds.SetWhatToTest(ctx, "l1", "Try the scanner"); return err }},
+		{"BetaBuilds.ReviewSubmission", func() error { _, _, err := c.BetaBuilds.ReviewSubmission(ctx, "b1"); return err }},
+		{"BetaBuilds.GetReviewSubmission", func() error { _, _, err := c.BetaBuilds.GetReviewSubmission(ctx, "r1"); return err }},
+		{"BetaBuilds.SubmitForReview", func() error { _, _, err := c.BetaBuilds.SubmitForReview(ctx, "b1"); return err }},
 		{"Webhooks.BuildUploadBuild", func() error { _, _, err := c.Webhooks.BuildUploadBuild(ctx, "u1"); return err }},
 	}
 	for _, call := range calls {
@@ -324,6 +360,15 @@ func TestRequestsConformToSpec(t *testing.T) {
 		"appAvailabilitiesV2_territoryAvailabilities_getToManyRelated", "appAvailabilitiesV2_createInstance",
 		"apps_inAppPurchasesV2_getToManyRelated", "inAppPurchaseSubmissions_createInstance", "webhooks_createInstance",
 		"buildUploads_getInstance",
+		"betaGroups_getCollection", "betaGroups_getInstance", "builds_betaGroups_createToManyRelationship",
+		"builds_betaGroups_deleteToManyRelationship", "betaGroups_builds_getToManyRelationship",
+		"betaGroups_builds_createToManyRelationship", "betaGroups_builds_deleteToManyRelationship",
+		"betaGroups_betaTesters_getToManyRelated", "betaGroups_betaTesters_getToManyRelationship",
+		"betaGroups_betaTesters_createToManyRelationship", "betaGroups_betaTesters_deleteToManyRelationship",
+		"betaTesters_getCollection", "betaTesters_getInstance", "betaTesters_createInstance",
+		"buildBetaDetails_updateInstance", "builds_buildBetaDetail_getToOneRelated",
+		"betaBuildLocalizations_getCollection", "betaBuildLocalizations_createInstance", "betaBuildLocalizations_updateInstance",
+		"betaAppReviewSubmissions_getCollection", "betaAppReviewSubmissions_getInstance", "betaAppReviewSubmissions_createInstance",
 	}
 	for _, id := range want {
 		if !covered[id] {

@@ -16,11 +16,20 @@ var (
 		SubmissionReadyForReview, SubmissionWaitingForReview, SubmissionInReview, SubmissionUnresolvedIssues,
 		SubmissionCanceling, SubmissionCompleting, SubmissionComplete,
 	}
-	allItemStates  = []ReviewSubmissionItemState{ItemReadyForReview, ItemAccepted, ItemApproved, ItemRejected, ItemRemoved}
-	allBuildStates = []BuildProcessingState{BuildProcessing, BuildFailed, BuildInvalid, BuildValid}
-	allPhased      = []PhasedReleaseState{PhasedInactive, PhasedActive, PhasedPaused, PhasedComplete}
-	allPlatforms   = []Platform{PlatformIOS, PlatformMacOS, PlatformTvOS, PlatformVisionOS}
-	allIAPStates   = []InAppPurchaseState{
+	allItemStates   = []ReviewSubmissionItemState{ItemReadyForReview, ItemAccepted, ItemApproved, ItemRejected, ItemRemoved}
+	allBuildStates  = []BuildProcessingState{BuildProcessing, BuildFailed, BuildInvalid, BuildValid}
+	allPhased       = []PhasedReleaseState{PhasedInactive, PhasedActive, PhasedPaused, PhasedComplete}
+	allInternalBeta = []InternalBetaState{
+		InternalProcessing, InternalProcessingException, InternalMissingExportCompliance, InternalReadyForBetaTesting,
+		InternalInBetaTesting, InternalExpired, InternalInExportComplianceReview,
+	}
+	allExternalBeta = []ExternalBetaState{
+		ExternalProcessing, ExternalProcessingException, ExternalMissingExportCompliance, ExternalReadyForBetaTesting,
+		ExternalInBetaTesting, ExternalExpired, ExternalReadyForBetaSubmission, ExternalInExportComplianceReview,
+		ExternalWaitingForBetaReview, ExternalInBetaReview, ExternalBetaRejected, ExternalBetaApproved, ExternalNotApplicable,
+	}
+	allPlatforms = []Platform{PlatformIOS, PlatformMacOS, PlatformTvOS, PlatformVisionOS}
+	allIAPStates = []InAppPurchaseState{
 		IAPReadyToSubmit, IAPWaitingReview, IAPInReview, IAPApproved, IAPRejected, IAPMissingMetadata,
 		IAPWaitingForUpload, IAPProcessingContent, IAPDeveloperActionNeeded, IAPPendingBinaryApproval,
 		IAPDeveloperRemovedFromSale, IAPRemovedFromSale,
@@ -43,6 +52,17 @@ func TestConstsMatchSpecEnums(t *testing.T) {
 		{"Build.processingState", enumOf(spec, specGet(spec, schemas, "Build", "properties", "attributes", "properties", "processingState")), sortedStrs(allBuildStates...)},
 		{"AppStoreVersion.releaseType", enumOf(spec, specGet(spec, schemas, "AppStoreVersion", "properties", "attributes", "properties", "releaseType")), sortedStrs(ReleaseManual, ReleaseAfterApproval, ReleaseScheduled)},
 	}
+	tests = append(tests, []struct {
+		name string
+		spec []string
+		ours []string
+	}{
+		{"InternalBetaState", enumOf(spec, specGet(spec, schemas, "InternalBetaState")), sortedStrs(allInternalBeta...)},
+		{"ExternalBetaState", enumOf(spec, specGet(spec, schemas, "ExternalBetaState")), sortedStrs(allExternalBeta...)},
+		{"BetaReviewState", enumOf(spec, specGet(spec, schemas, "BetaReviewState")), sortedStrs(BetaReviewWaiting, BetaReviewInReview, BetaReviewRejected, BetaReviewApproved)},
+		{"BetaTesterState", enumOf(spec, specGet(spec, schemas, "BetaTesterState")), sortedStrs(TesterNotInvited, TesterInvited, TesterAccepted, TesterInstalled, TesterRevoked)},
+		{"BetaInviteType", enumOf(spec, specGet(spec, schemas, "BetaInviteType")), sortedStrs(InviteEmail, InvitePublicLink)},
+	}...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if len(tt.spec) == 0 {
