@@ -132,9 +132,14 @@ func TestBodyErrorsOnEveryBodyRoute(t *testing.T) {
 			body            any
 		}
 		var cases []bad
-		if b.Linkage {
+		switch {
+		case b.Linkage && b.Many:
+			cases = append(cases,
+				bad{"wrong type", "/data/0/type", ascspec.CodeEntityInvalid, map[string]any{"data": []any{map[string]any{"type": "nope", "id": "1"}}}},
+				bad{"not an array", "/data", ascspec.CodeEntity, map[string]any{"data": map[string]any{"type": b.Type, "id": "1"}}})
+		case b.Linkage:
 			cases = append(cases, bad{"wrong type", "/data/type", ascspec.CodeEntityInvalid, map[string]any{"data": map[string]any{"type": "nope", "id": "1"}}})
-		} else {
+		default:
 			d := skeleton(b, "X")
 			d["type"] = b.Type + "Nope"
 			cases = append(cases, bad{"wrong type", "/data/type", ascspec.CodeEntityInvalid, map[string]any{"data": d}})
@@ -271,7 +276,26 @@ func TestResponsesConformToSpec(t *testing.T) {
 	subID := h.srv.Submissions(d.AppID)[0].ID
 	av, _ := h.srv.Availability(d.AppID)
 	bv, _ := h.srv.Build(d.Build4ID)
+	// TestFlight: build 4 in both groups, What to Test, a beta review.
+	h.do("POST", "/v1/builds/"+d.Build4ID+"/relationships/betaGroups", map[string]any{"data": []any{
+		link("betaGroups", d.InternalGroupID)["data"], link("betaGroups", d.ExternalGroupID)["data"]}}).must(t, 204)
+	h.do("POST", "/v1/betaBuildLocalizations", resource("betaBuildLocalizations", "", map[string]any{"locale": "en-US", "whatsNew": "Try it"},
+		map[string]any{"build": link("builds", d.Build4ID)})).must(t, 201)
+	h.do("POST", "/v1/betaAppReviewSubmissions", resource("betaAppReviewSubmissions", "", nil,
+		map[string]any{"build": link("builds", d.Build4ID)})).must(t, 201)
+	betaReview, _ := h.srv.BetaBuild(d.Build4ID)
+	testerID := h.srv.AddBetaTester(BetaTesterSeed{Email: "conf@example.com"}, d.ExternalGroupID)
 	gets := []string{
+		"/v1/betaGroups?filter[app]=" + d.AppID + "&include=app,builds,betaTesters&sort=name",
+		"/v1/betaGroups/" + d.ExternalGroupID + "?include=app,builds,betaTesters",
+		"/v1/betaGroups/" + d.ExternalGroupID + "/betaTesters",
+		"/v1/builds/" + d.Build4ID + "?include=buildBetaDetail,betaGroups,betaBuildLocalizations,betaAppReviewSubmission,preReleaseVersion",
+		"/v1/builds/" + d.Build4ID + "/buildBetaDetail?include=build",
+		"/v1/betaBuildLocalizations?filter[build]=" + d.Build4ID + "&include=build",
+		"/v1/betaAppReviewSubmissions?filter[build]=" + d.Build4ID + "&include=build",
+		"/v1/betaAppReviewSubmissions/" + betaReview.ReviewID + "?include=build",
+		"/v1/betaTesters?filter[email]=conf@example.com&include=betaGroups,apps",
+		"/v1/betaTesters/" + testerID + "?include=betaGroups",
 		"/v1/apps?include=appStoreVersions,builds,reviewSubmissions,inAppPurchasesV2,preReleaseVersions",
 		"/v1/apps/" + d.AppID + "?include=appStoreVersions,reviewSubmissions,builds&limit[appStoreVersions]=5&limit[builds]=5&limit[reviewSubmissions]=5",
 		"/v1/apps/" + d.AppID + "/appStoreVersions?include=app,build,appStoreVersionPhasedRelease,appStoreVersionLocalizations",
@@ -291,6 +315,20 @@ func TestResponsesConformToSpec(t *testing.T) {
 		"/v1/territories?limit=200",
 		"/v2/appAvailabilities/" + av.ID + "?include=territoryAvailabilities",
 		"/v2/appAvailabilities/" + av.ID + "/territoryAvailabilities?include=territory",
+	}
+	// Linkage documents (…/relationships/x) carry identifiers only.
+	for path, typ := range map[string]string{
+		"/v1/betaGroups/" + d.ExternalGroupID + "/relationships/builds":      tBuilds,
+		"/v1/betaGroups/" + d.ExternalGroupID + "/relationships/betaTesters": tBetaTesters,
+	} {
+		res := h.do("GET", path+"?limit=1", nil).must(t, 200)
+		data, _ := res.doc["data"].([]any)
+		if len(data) != 1 || data[0].(map[string]any)["type"] != typ || len(data[0].(map[string]any)) != 2 {
+			t.Errorf("%s: data = %v", path, res.doc["data"])
+		}
+		if l, _ := res.doc["links"].(map[string]any); l["self"] == nil {
+			t.Errorf("%s: no links.self", path)
+		}
 	}
 	for _, path := range gets {
 		t.Run(path, func(t *testing.T) {

@@ -36,6 +36,10 @@ func (s *Server) controlMux() *http.ServeMux {
 	mux.HandleFunc("POST /_sim/versions/{id}/state", withState(s.SetVersionState))
 	mux.HandleFunc("POST /_sim/builds/{id}/state", withState(s.SetBuildState))
 	mux.HandleFunc("POST /_sim/submissions/{id}/state", withState(s.SetSubmissionState))
+	mux.HandleFunc("POST /_sim/builds/{id}/beta-review/start", withID(s.StartBetaReview))
+	mux.HandleFunc("POST /_sim/builds/{id}/beta-review/approve", withID(s.ApproveBetaReview))
+	mux.HandleFunc("POST /_sim/builds/{id}/beta-review/reject", withID(s.RejectBetaReview))
+	mux.HandleFunc("POST /_sim/builds/{id}/expire", withID(s.ExpireBuild))
 	mux.HandleFunc("POST /_sim/faults", func(w http.ResponseWriter, r *http.Request) {
 		var f struct {
 			Method, PathPrefix, Code string

@@ -18,6 +18,12 @@ type DemoIDs struct {
 	SecondAppID     string // Hanko Stamp (jp.example.hanko), first version only
 	SecondVersionID string // 1.0, PREPARE_FOR_SUBMISSION, first version
 	SecondBuildID   string // 1.0 (1), VALID, export compliance answered
+	// TestFlight: each app has an internal group of team members and an
+	// external group of outside testers.
+	InternalGroupID       string // KotenOCR "Team" (internal): ana@, ken@ (team members)
+	ExternalGroupID       string // KotenOCR "Public Beta" (external): two testers
+	SecondInternalGroupID string // Hanko Stamp "Team" (internal)
+	SecondExternalGroupID string // Hanko Stamp "Friends" (external)
 }
 
 // SeedDemo creates a realistic account: the app "KotenOCR" (bundle
@@ -27,7 +33,9 @@ type DemoIDs struct {
 // "3" VALID, "4" VALID (newest valid), "5" PROCESSING (newest upload) and "2"
 // FAILED, none with export compliance answered; it is available in JPN and
 // USA. A second app "Hanko Stamp" has only a first version (no whatsNew
-// allowed) with a VALID build. Upload dates are relative to Clock().
+// allowed) with a VALID build. Each app has an internal TestFlight group
+// "Team" of team members and an external group ("Public Beta", "Friends")
+// with testers. Upload dates are relative to Clock().
 func (s *Server) SeedDemo() DemoIDs {
 	now := s.now()
 	day := 24 * time.Hour
@@ -51,5 +59,16 @@ func (s *Server) SeedDemo() DemoIDs {
 	no := false
 	ids.SecondBuildID = s.AddBuild(ids.SecondAppID, BuildSeed{Version: "1", MarketingVersion: "1.0", Uploaded: now.Add(-1 * day), UsesNonExemptEncryption: &no})
 	ids.SecondVersionID = s.AddVersion(ids.SecondAppID, VersionSeed{VersionString: "1.0", ReleaseType: "AFTER_APPROVAL", Created: now.Add(-2 * day)})
+
+	ids.InternalGroupID = s.AddBetaGroup(ids.AppID, BetaGroupSeed{Name: "Team", Internal: true})
+	ids.ExternalGroupID = s.AddBetaGroup(ids.AppID, BetaGroupSeed{Name: "Public Beta"})
+	ids.SecondInternalGroupID = s.AddBetaGroup(ids.SecondAppID, BetaGroupSeed{Name: "Team", Internal: true})
+	ids.SecondExternalGroupID = s.AddBetaGroup(ids.SecondAppID, BetaGroupSeed{Name: "Friends"})
+	s.AddBetaTester(BetaTesterSeed{Email: "ana@example.com", FirstName: "Ana", LastName: "Sato", TeamMember: true, State: "INSTALLED"},
+		ids.InternalGroupID, ids.SecondInternalGroupID)
+	s.AddBetaTester(BetaTesterSeed{Email: "ken@example.com", FirstName: "Ken", LastName: "Mori", TeamMember: true}, ids.InternalGroupID)
+	s.AddBetaTester(BetaTesterSeed{Email: "yuki.tanaka@example.net", FirstName: "Yuki", LastName: "Tanaka", State: "INSTALLED"},
+		ids.ExternalGroupID, ids.SecondExternalGroupID)
+	s.AddBetaTester(BetaTesterSeed{Email: "lee@example.org", FirstName: "Min", LastName: "Lee", State: "INVITED"}, ids.ExternalGroupID)
 	return ids
 }

@@ -27,6 +27,14 @@ var (
 )
 
 func (s *Server) handlers() map[string]handler {
+	h := s.coreHandlers()
+	for k, f := range s.betaHandlers() {
+		h[k] = f
+	}
+	return h
+}
+
+func (s *Server) coreHandlers() map[string]handler {
 	return map[string]handler{
 		"GET /v1/apps":                                               s.listApps,
 		"GET /v1/apps/{id}":                                          s.getApp,

@@ -270,6 +270,8 @@ var modelSchema = map[string]string{
 	tReleaseReqs: "AppStoreVersionReleaseRequest", tPhased: "AppStoreVersionPhasedRelease", tTerritories: "Territory",
 	tAvailability: "AppAvailabilityV2", tTerritoryAv: "TerritoryAvailability", tIAPs: "InAppPurchaseV2",
 	tIAPSubs: "InAppPurchaseSubmission", tWebhooks: "Webhook",
+	tBetaGroups: "BetaGroup", tBetaTesters: "BetaTester", tBetaDetails: "BuildBetaDetail", tBetaLocs: "BetaBuildLocalization",
+	tBetaReviews: "BetaAppReviewSubmission",
 }
 
 // renderer renders views into JSON:API resource objects for one request.

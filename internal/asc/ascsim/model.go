@@ -239,6 +239,7 @@ type store struct {
 	availByApp    map[string]string
 	territoryAvID map[string]*territoryAvail
 	territories   []string
+	beta          *betaStore // TestFlight (beta.go), created on first use
 }
 
 func newStore(territories []string) *store {

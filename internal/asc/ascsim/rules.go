@@ -207,4 +207,5 @@ func (s *Server) Tick() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advance(s.now())
+	s.advanceBeta(s.now())
 }

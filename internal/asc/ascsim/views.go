@@ -105,6 +105,7 @@ func (s *Server) view(r ref) *view {
 			}
 		}
 		v.rels["appStoreVersion"] = one(tVersions, verID)
+		s.addBuildBetaRels(v, b)
 	case tPreRelease:
 		p := st.preReleases[r.id]
 		if p == nil {
@@ -235,7 +236,7 @@ func (s *Server) view(r ref) *view {
 		v.attrs["url"] = w.url
 		v.rels["app"] = one(tApps, w.appID)
 	default:
-		return nil
+		return s.betaView(r)
 	}
 	return v
 }

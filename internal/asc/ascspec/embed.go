@@ -58,6 +58,29 @@ var Served = []Key{
 	{"POST", "/v2/appAvailabilities"},
 	{"POST", "/v1/inAppPurchaseSubmissions"},
 	{"POST", "/v1/webhooks"},
+	// TestFlight (internal/asc beta*.go).
+	{"GET", "/v1/betaGroups"},
+	{"GET", "/v1/betaGroups/{id}"},
+	{"GET", "/v1/betaGroups/{id}/betaTesters"},
+	{"GET", "/v1/betaGroups/{id}/relationships/builds"},
+	{"POST", "/v1/betaGroups/{id}/relationships/builds"},
+	{"DELETE", "/v1/betaGroups/{id}/relationships/builds"},
+	{"GET", "/v1/betaGroups/{id}/relationships/betaTesters"},
+	{"POST", "/v1/betaGroups/{id}/relationships/betaTesters"},
+	{"DELETE", "/v1/betaGroups/{id}/relationships/betaTesters"},
+	{"POST", "/v1/builds/{id}/relationships/betaGroups"},
+	{"DELETE", "/v1/builds/{id}/relationships/betaGroups"},
+	{"GET", "/v1/builds/{id}/buildBetaDetail"},
+	{"PATCH", "/v1/buildBetaDetails/{id}"},
+	{"GET", "/v1/betaBuildLocalizations"},
+	{"POST", "/v1/betaBuildLocalizations"},
+	{"PATCH", "/v1/betaBuildLocalizations/{id}"},
+	{"GET", "/v1/betaAppReviewSubmissions"},
+	{"GET", "/v1/betaAppReviewSubmissions/{id}"},
+	{"POST", "/v1/betaAppReviewSubmissions"},
+	{"GET", "/v1/betaTesters"},
+	{"GET", "/v1/betaTesters/{id}"},
+	{"POST", "/v1/betaTesters"},
 }
 
 // EmbeddedEnums are the component enums kept in the embedded subset.
@@ -71,6 +94,11 @@ var EmbeddedEnums = []string{
 	"Platform",
 	"TerritoryCode",
 	"WebhookEventType",
+	"InternalBetaState",
+	"ExternalBetaState",
+	"BetaReviewState",
+	"BetaTesterState",
+	"BetaInviteType",
 }
 
 // SchemaPath names an inline enum: a component schema and a dotted property
