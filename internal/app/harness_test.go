@@ -65,7 +65,6 @@ type harnessConfig struct {
 	httpAddr bool
 }
 
-func withYAML(y string) harnessOpt               { return func(c *harnessConfig) { c.yaml = y } }
 func withPoll(p string) harnessOpt               { return func(c *harnessConfig) { c.poll = p } }
 func withHTTP() harnessOpt                       { return func(c *harnessConfig) { c.httpAddr = true } }
 func withSim(f func(*ascsim.Options)) harnessOpt { return func(c *harnessConfig) { c.simOpts = f } }

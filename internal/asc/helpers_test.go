@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"reflect"
 	"sort"
 	"strings"
@@ -180,15 +179,6 @@ func parseToken(t *testing.T, r *http.Request, key *ecdsa.PrivateKey) (*jwt.Toke
 		t.Fatalf("parsing token: %v", err)
 	}
 	return tok, claims
-}
-
-func mustURL(t testing.TB, s string) *url.URL {
-	t.Helper()
-	u, err := url.Parse(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
 }
 
 func ptr[T any](v T) *T { return &v }

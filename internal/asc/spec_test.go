@@ -2,12 +2,13 @@ package asc
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
+	"io"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ascbot/ascbot/internal/asc/ascspec"
 )
 
 // The OpenAPI spec, loaded once for the enum and conformance tests.
@@ -18,47 +19,24 @@ var (
 	specErr  error
 )
 
-// findSpec returns $ASC_OPENAPI_SPEC, else ../shared/asc-openapi.json beside
-// the directory holding go.mod.
-func findSpec() (string, error) {
-	if p := os.Getenv("ASC_OPENAPI_SPEC"); p != "" {
-		return p, nil
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "asc-openapi.json"), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", os.ErrNotExist
-		}
-		dir = parent
-	}
-}
-
-// loadSpec returns the parsed spec; absent, it skips the test (fails under CI).
+// loadSpec returns the parsed spec (vendored under ascspec/testdata, or
+// $ASC_OPENAPI_SPEC).
 func loadSpec(t *testing.T) map[string]any {
 	t.Helper()
 	specOnce.Do(func() {
-		specPath, specErr = findSpec()
+		specPath, specErr = ascspec.FindFile()
 		if specErr != nil {
 			return
 		}
-		var b []byte
-		if b, specErr = os.ReadFile(specPath); specErr != nil {
+		var r io.ReadCloser
+		if r, specErr = ascspec.Open(specPath); specErr != nil {
 			return
 		}
-		specErr = json.Unmarshal(b, &specDoc)
+		defer r.Close()
+		specErr = json.NewDecoder(r).Decode(&specDoc)
 	})
 	if specErr != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("loading OpenAPI spec (%s): %v", specPath, specErr)
-		}
-		t.Skipf("OpenAPI spec not available (%s): %v", specPath, specErr)
+		t.Fatalf("loading OpenAPI spec (%s): %v", specPath, specErr)
 	}
 	return specDoc
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/ascbot/ascbot/internal/asc"
-	"github.com/ascbot/ascbot/internal/config"
 	"github.com/ascbot/ascbot/internal/release"
 )
 
@@ -353,5 +352,3 @@ func (b *Bot) afterAction(ctx context.Context, appID, versionID, user, step stri
 	}
 	b.thread(ctx, card, user, step, false)
 }
-
-func (b *Bot) appConfigFor(app asc.App) config.App { return b.rel.AppConfig(app) }

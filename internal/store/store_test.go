@@ -960,16 +960,16 @@ func TestRetakeAction(t *testing.T) {
 		}
 		return a
 	}
-	failed := begin("failed")
+	begin("failed")
 	if err := s.FinishAction("failed", ActionFailed, "500"); err != nil {
 		t.Fatal(err)
 	}
-	failed, _, _ = s.GetAction("failed")
-	done := begin("done")
+	failed, _, _ := s.GetAction("failed")
+	begin("done")
 	if err := s.FinishAction("done", ActionDone, "ok"); err != nil {
 		t.Fatal(err)
 	}
-	done, _, _ = s.GetAction("done")
+	done, _, _ := s.GetAction("done")
 	abandoned := begin("abandoned")
 	stale := begin("stale")
 	clk.Set(t0.Add(time.Hour))

@@ -324,8 +324,9 @@ func TestStopBoundedByContext(t *testing.T) {
 	// The tick was cancelled: its notifier returned ctx's error, so
 	// nothing was recorded and the transition is still pending.
 	h.w.tickMu.Lock() // waits for the cancelled tick to unwind
+	s := h.seen(h.app.ID, h.app.VersionID)
 	h.w.tickMu.Unlock()
-	if s := h.seen(h.app.ID, h.app.VersionID); s.State != string(asc.StatePrepareForSubmission) {
+	if s.State != string(asc.StatePrepareForSubmission) {
 		t.Errorf("a cancelled announcement was recorded: %+v", s)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -483,8 +482,6 @@ func (c *compiler) response(raw *rawSchema) *Response {
 	}
 	return out
 }
-
-var versionPrefix = regexp.MustCompile(`^/v(\d+)/`)
 
 // bestPath returns the existing path among candidates "/vN"+suffix with the
 // highest N.

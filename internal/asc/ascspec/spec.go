@@ -12,6 +12,7 @@
 package ascspec
 
 import (
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -323,23 +324,53 @@ func Load(r io.Reader) (*Spec, error) {
 	return s, nil
 }
 
-// LoadFile parses the OpenAPI document at path.
-func LoadFile(path string) (*Spec, error) {
+// VendoredPath is where the repository keeps Apple's spec, gzip-compressed,
+// relative to the module root (see testdata/README.md beside it).
+const VendoredPath = "internal/asc/ascspec/testdata/asc-openapi.json.gz"
+
+// Open opens the spec at path for reading, decompressing it when the name
+// ends in .gz.
+func Open(path string) (io.ReadCloser, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("opening spec: %w", err)
 	}
-	defer f.Close()
-	s, err := Load(f)
+	if !strings.HasSuffix(path, ".gz") {
+		return f, nil
+	}
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("decompressing spec %s: %w", path, err)
+	}
+	return gzipFile{zr, f}, nil
+}
+
+type gzipFile struct {
+	*gzip.Reader
+	f *os.File
+}
+
+func (g gzipFile) Close() error { return errors.Join(g.Reader.Close(), g.f.Close()) }
+
+// LoadFile parses the OpenAPI document at path (gzip-compressed when the
+// name ends in .gz).
+func LoadFile(path string) (*Spec, error) {
+	r, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	s, err := Load(r)
 	if err != nil {
 		return nil, fmt.Errorf("loading spec %s: %w", path, err)
 	}
 	return s, nil
 }
 
-// FindFile locates the full spec: $ASC_OPENAPI_SPEC when set, else
-// ../shared/asc-openapi.json relative to the directory holding go.mod, found
-// by walking up from the working directory. It returns an error wrapping
+// FindFile locates the full spec: $ASC_OPENAPI_SPEC when set, else the copy
+// vendored at VendoredPath under the directory holding go.mod, found by
+// walking up from the working directory. It returns an error wrapping
 // ErrSpecNotFound when neither exists.
 func FindFile() (string, error) {
 	if p := os.Getenv(EnvSpecPath); p != "" {
@@ -354,11 +385,11 @@ func FindFile() (string, error) {
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			p := filepath.Join(dir, "..", "shared", "asc-openapi.json")
+			p := filepath.Join(dir, filepath.FromSlash(VendoredPath))
 			if _, err := os.Stat(p); err != nil {
-				return "", fmt.Errorf("looking beside module root %s: %w", dir, errors.Join(ErrSpecNotFound, err))
+				return "", fmt.Errorf("looking in module root %s: %w", dir, errors.Join(ErrSpecNotFound, err))
 			}
-			return filepath.Clean(p), nil
+			return p, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {

@@ -2,6 +2,7 @@ package ascspec_test
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -20,8 +21,7 @@ var (
 	fullErr  error
 )
 
-// full loads the full spec once; it skips when the file is absent unless CI
-// is set, where it fails.
+// full loads the full spec (vendored under testdata) once.
 func full(t testing.TB) *ascspec.Spec {
 	t.Helper()
 	fullOnce.Do(func() {
@@ -31,22 +31,15 @@ func full(t testing.TB) *ascspec.Spec {
 		}
 	})
 	if fullErr != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("full spec required under CI: %v", fullErr)
-		}
-		t.Skipf("full spec not available: %v", fullErr)
+		t.Fatalf("loading the full spec: %v", fullErr)
 	}
 	return fullV
 }
 
-// specs returns the specs to run a table against: always the embedded one,
-// plus the full one when present.
+// specs returns the specs to run a table against: the embedded one and the
+// full one.
 func specs(t *testing.T) map[string]*ascspec.Spec {
-	out := map[string]*ascspec.Spec{"embedded": ascspec.Embedded()}
-	if _, err := ascspec.FindFile(); err == nil {
-		out["full"] = full(t)
-	}
-	return out
+	return map[string]*ascspec.Spec{"embedded": ascspec.Embedded(), "full": full(t)}
 }
 
 func TestFullSpecFacts(t *testing.T) {
@@ -272,7 +265,8 @@ func TestFindFile(t *testing.T) {
 		root := t.TempDir()
 		mod := filepath.Join(root, "main")
 		deep := filepath.Join(mod, "a", "b")
-		for _, d := range []string{deep, filepath.Join(root, "shared")} {
+		want := filepath.Join(mod, filepath.FromSlash(ascspec.VendoredPath))
+		for _, d := range []string{deep, filepath.Dir(want)} {
 			if err := os.MkdirAll(d, 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -280,7 +274,6 @@ func TestFindFile(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module x\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		want := filepath.Join(root, "shared", "asc-openapi.json")
 		if err := os.WriteFile(want, []byte("{}"), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -318,9 +311,14 @@ func mustEval(t *testing.T, p string) string {
 func BenchmarkLoadFull(b *testing.B) {
 	path, err := ascspec.FindFile()
 	if err != nil {
-		b.Skip(err)
+		b.Fatal(err)
 	}
-	data, err := os.ReadFile(path)
+	r, err := ascspec.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := io.ReadAll(r)
+	r.Close()
 	if err != nil {
 		b.Fatal(err)
 	}
