@@ -1,14 +1,20 @@
 package slackui
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
 
 	"github.com/slack-go/slack"
+
+	"github.com/ascbot/ascbot/internal/asc"
 )
 
-// commandSpec documents one /asc subcommand; help and usage replies are built from it.
+// commandSpec declares one /asc subcommand, once: its help line, how the
+// words after its name split, and what answers it. Adding a command is adding
+// one entry to commandSpecs (as atlantis keys its command runners by name);
+// nothing else dispatches on the name.
 type commandSpec struct {
 	Name    string
 	Usage   string
@@ -16,23 +22,94 @@ type commandSpec struct {
 	Summary string
 	// MinArgs is how many words must follow the name.
 	MinArgs int
+	// Split assigns the words after the name (at least MinArgs of them) to
+	// App, Version and Arg, reporting false on bad arguments; it is called
+	// only with at least one word. Nil: every
+	// word names the app.
+	Split func(args []string) (parsedCommand, bool)
+	// Exactly one of Ack and Run is set (a test checks it).
+	// Ack is the whole answer, sent in the ack itself: no I/O.
+	Ack func() slack.Msg
+	// Run answers after the ack.
+	Run func(b *Bot, ctx context.Context, cmd slack.SlashCommand, p parsedCommand) error
 }
 
-var commandSpecs = []commandSpec{
-	{Name: "help", Usage: "/asc help", Example: "/asc help", Summary: "every command with an example"},
-	{Name: "apps", Usage: "/asc apps", Example: "/asc apps", Summary: "the apps the API key sees: name, bundle id, id"},
-	{Name: "status", Usage: "/asc status <app>", Example: "/asc status KotenOCR", Summary: "the live version and any version in flight", MinArgs: 1},
-	{Name: "builds", Usage: "/asc builds <app> [version]", Example: "/asc builds KotenOCR 1.1.0", Summary: "recent builds: processing state, upload time, export compliance", MinArgs: 1},
-	{Name: "submit", Usage: "/asc submit <app> <version>", Example: "/asc submit KotenOCR 1.1.0", Summary: "post (or bring back) the submission card for a version", MinArgs: 2},
-	{Name: "notes", Usage: "/asc notes <app> <version>", Example: "/asc notes KotenOCR 1.1.0", Summary: "edit What's New for every locale", MinArgs: 2},
-	{Name: "cancel", Usage: "/asc cancel <app>", Example: "/asc cancel KotenOCR", Summary: "cancel the open review submission (asks first)", MinArgs: 1},
-	{Name: "release", Usage: "/asc release <app> [version]", Example: "/asc release KotenOCR 1.1.0", Summary: "release a version pending developer release (approvers)", MinArgs: 1},
-	{Name: "phased", Usage: "/asc phased <app> pause|resume|complete", Example: "/asc phased KotenOCR pause", Summary: "pause, resume or finish a phased release (approvers)", MinArgs: 2},
-	{Name: "watch", Usage: "/asc watch <app> [#channel]", Example: "/asc watch KotenOCR #ios-releases", Summary: "post this app's review-state changes in a channel", MinArgs: 1},
-	{Name: "unwatch", Usage: "/asc unwatch <app>", Example: "/asc unwatch KotenOCR", Summary: "stop posting this app's review-state changes", MinArgs: 1},
-	{Name: "history", Usage: "/asc history <app>", Example: "/asc history KotenOCR", Summary: "who submitted, released, paused, was refused, and every state change", MinArgs: 1},
-	{Name: "availability", Usage: "/asc availability <app>", Example: "/asc availability KotenOCR", Summary: "in how many territories the app is available", MinArgs: 1},
-	{Name: "iap", Usage: "/asc iap <app>", Example: "/asc iap KotenOCR", Summary: "in-app purchases and their states", MinArgs: 1},
+// withApp adapts a handler of a resolved app: a wrong name answers with the
+// closest matches before the handler runs.
+func withApp(run func(b *Bot, ctx context.Context, cmd slack.SlashCommand, app asc.App, p parsedCommand) error) func(*Bot, context.Context, slack.SlashCommand, parsedCommand) error {
+	return func(b *Bot, ctx context.Context, cmd slack.SlashCommand, p parsedCommand) error {
+		app, _, err := b.rel.ResolveApp(ctx, p.App)
+		if err != nil {
+			return err
+		}
+		return run(b, ctx, cmd, app, p)
+	}
+}
+
+// commandSpecs is filled in init: help's answer lists commandSpecs itself.
+var commandSpecs []commandSpec
+
+func init() {
+	commandSpecs = []commandSpec{
+		{Name: "help", Usage: "/asc help", Example: "/asc help", Summary: "every command with an example",
+			Ack: func() slack.Msg { return ephemeralMsg("ascbot commands", RenderHelp()) }},
+		{Name: "apps", Usage: "/asc apps", Example: "/asc apps", Summary: "the apps the API key sees: name, bundle id, id",
+			Run: func(b *Bot, ctx context.Context, cmd slack.SlashCommand, _ parsedCommand) error {
+				return b.cmdApps(ctx, cmd)
+			}},
+		{Name: "status", Usage: "/asc status <app>", Example: "/asc status KotenOCR", Summary: "the live version and any version in flight", MinArgs: 1,
+			Run: withApp(func(b *Bot, ctx context.Context, cmd slack.SlashCommand, app asc.App, _ parsedCommand) error {
+				return b.cmdStatus(ctx, cmd, app)
+			})},
+		{Name: "builds", Usage: "/asc builds <app> [version]", Example: "/asc builds KotenOCR 1.1.0", Summary: "recent builds: processing state, upload time, export compliance", MinArgs: 1,
+			Split: splitOptionalVersion,
+			Run: withApp(func(b *Bot, ctx context.Context, cmd slack.SlashCommand, app asc.App, p parsedCommand) error {
+				return b.cmdBuilds(ctx, cmd, app, p.Version)
+			})},
+		{Name: "submit", Usage: "/asc submit <app> <version>", Example: "/asc submit KotenOCR 1.1.0", Summary: "post (or bring back) the submission card for a version", MinArgs: 2,
+			Split: splitVersion,
+			Run: withApp(func(b *Bot, ctx context.Context, cmd slack.SlashCommand, app asc.App, p parsedCommand) error {
+				return b.cmdSubmit(ctx, cmd, app, p.Version)
+			})},
+		// notes opens its modal before resolving the app: the trigger_id lives 3 s.
+		{Name: "notes", Usage: "/asc notes <app> <version>", Example: "/asc notes KotenOCR 1.1.0", Summary: "edit What's New for every locale", MinArgs: 2,
+			Split: splitVersion, Run: (*Bot).cmdNotes},
+		{Name: "cancel", Usage: "/asc cancel <app>", Example: "/asc cancel KotenOCR", Summary: "cancel the open review submission (asks first)", MinArgs: 1,
+			Run: withApp(func(b *Bot, ctx context.Context, cmd slack.SlashCommand, app asc.App, _ parsedCommand) error {
+				return b.cmdCancel(ctx, cmd, app)
+			})},
+		{Name: "release", Usage: "/asc release <app> [version]", Example: "/asc release KotenOCR 1.1.0", Summary: "release a version pending developer release (approvers)", MinArgs: 1,
+			Split: splitOptionalVersion,
+			Run: withApp(func(b *Bot, ctx context.Context, cmd slack.SlashCommand, app asc.App, p parsedCommand) error {
+				return b.cmdRelease(ctx, cmd, app, p.Version)
+			})},
+		{Name: "phased", Usage: "/asc phased <app> pause|resume|complete", Example: "/asc phased KotenOCR pause", Summary: "pause, resume or finish a phased release (approvers)", MinArgs: 2,
+			Split: splitPhased,
+			Run: withApp(func(b *Bot, ctx context.Context, cmd slack.SlashCommand, app asc.App, p parsedCommand) error {
+				return b.cmdPhased(ctx, cmd, app, p.Arg)
+			})},
+		{Name: "watch", Usage: "/asc watch <app> [#channel]", Example: "/asc watch KotenOCR #ios-releases", Summary: "post this app's review-state changes in a channel", MinArgs: 1,
+			Split: splitWatch,
+			Run: withApp(func(b *Bot, ctx context.Context, cmd slack.SlashCommand, app asc.App, p parsedCommand) error {
+				return b.cmdWatch(ctx, cmd, app, p.Arg)
+			})},
+		{Name: "unwatch", Usage: "/asc unwatch <app>", Example: "/asc unwatch KotenOCR", Summary: "stop posting this app's review-state changes", MinArgs: 1,
+			Run: withApp(func(b *Bot, ctx context.Context, cmd slack.SlashCommand, app asc.App, _ parsedCommand) error {
+				return b.cmdUnwatch(ctx, cmd, app)
+			})},
+		{Name: "history", Usage: "/asc history <app>", Example: "/asc history KotenOCR", Summary: "who submitted, released, paused, was refused, and every state change", MinArgs: 1,
+			Run: withApp(func(b *Bot, ctx context.Context, cmd slack.SlashCommand, app asc.App, _ parsedCommand) error {
+				return b.cmdHistory(ctx, cmd, app)
+			})},
+		{Name: "availability", Usage: "/asc availability <app>", Example: "/asc availability KotenOCR", Summary: "in how many territories the app is available", MinArgs: 1,
+			Run: withApp(func(b *Bot, ctx context.Context, cmd slack.SlashCommand, app asc.App, _ parsedCommand) error {
+				return b.cmdAvailability(ctx, cmd, app)
+			})},
+		{Name: "iap", Usage: "/asc iap <app>", Example: "/asc iap KotenOCR", Summary: "in-app purchases and their states", MinArgs: 1,
+			Run: withApp(func(b *Bot, ctx context.Context, cmd slack.SlashCommand, app asc.App, _ parsedCommand) error {
+				return b.cmdIAP(ctx, cmd, app)
+			})},
+	}
 }
 
 func specFor(name string) (commandSpec, bool) {
@@ -42,6 +119,40 @@ func specFor(name string) (commandSpec, bool) {
 		}
 	}
 	return commandSpec{}, false
+}
+
+// splitVersion: <app words…> <version>.
+func splitVersion(args []string) (parsedCommand, bool) {
+	last := args[len(args)-1]
+	if !versionRe.MatchString(last) {
+		return parsedCommand{}, false
+	}
+	return parsedCommand{App: strings.Join(args[:len(args)-1], " "), Version: last}, true
+}
+
+// splitOptionalVersion: <app words…> [version].
+func splitOptionalVersion(args []string) (parsedCommand, bool) {
+	if last := args[len(args)-1]; len(args) > 1 && versionRe.MatchString(last) {
+		return parsedCommand{App: strings.Join(args[:len(args)-1], " "), Version: last}, true
+	}
+	return parsedCommand{App: strings.Join(args, " ")}, true
+}
+
+// splitPhased: <app words…> pause|resume|complete.
+func splitPhased(args []string) (parsedCommand, bool) {
+	op := strings.ToLower(args[len(args)-1])
+	if op != "pause" && op != "resume" && op != "complete" {
+		return parsedCommand{}, false
+	}
+	return parsedCommand{App: strings.Join(args[:len(args)-1], " "), Arg: op}, true
+}
+
+// splitWatch: <app words…> [#channel].
+func splitWatch(args []string) (parsedCommand, bool) {
+	if last := args[len(args)-1]; len(args) > 1 && channelRef(last) != "" {
+		return parsedCommand{App: strings.Join(args[:len(args)-1], " "), Arg: channelRef(last)}, true
+	}
+	return parsedCommand{App: strings.Join(args, " ")}, true
 }
 
 // parsedCommand is an /asc invocation split into its parts.
@@ -96,8 +207,9 @@ type errUnknown struct{ name string }
 
 func (e errUnknown) Error() string { return fmt.Sprintf("unknown command %q", e.name) }
 
-// parseCommand parses the text after /asc.
-func parseCommand(text string) (parsedCommand, error) {
+// parseCommand parses the text after /asc into the command's spec and its
+// arguments.
+func parseCommand(text string) (commandSpec, parsedCommand, error) {
 	toks := tokenize(text)
 	// The command is escaped (should_escape: true in the manifest): mentions
 	// arrive as <#C…|name>, and a typed &, < or > as an entity.
@@ -107,54 +219,36 @@ func parseCommand(text string) (parsedCommand, error) {
 			toks[i] = unescape.Replace(t)
 		}
 	}
-	if len(toks) == 0 {
-		return parsedCommand{Name: "help"}, nil
+	name := "help"
+	if len(toks) > 0 {
+		name = strings.ToLower(toks[0])
 	}
-	name := strings.ToLower(toks[0])
 	spec, ok := specFor(name)
 	if !ok {
-		return parsedCommand{}, errUnknown{name: toks[0]}
+		return commandSpec{}, parsedCommand{}, errUnknown{name: toks[0]}
 	}
-	args := toks[1:]
+	var args []string
+	if len(toks) > 0 {
+		args = toks[1:]
+	}
 	if len(args) < spec.MinArgs {
-		return parsedCommand{}, errUsage{spec}
+		return commandSpec{}, parsedCommand{}, errUsage{spec}
 	}
-	p := parsedCommand{Name: name}
-	last := ""
-	if len(args) > 0 {
-		last = args[len(args)-1]
-	}
-	switch name {
-	case "submit", "notes":
-		if !versionRe.MatchString(last) {
-			return parsedCommand{}, errUsage{spec}
-		}
-		p.App, p.Version = strings.Join(args[:len(args)-1], " "), last
-	case "builds", "release":
-		if len(args) > 1 && versionRe.MatchString(last) {
-			p.App, p.Version = strings.Join(args[:len(args)-1], " "), last
-		} else {
-			p.App = strings.Join(args, " ")
-		}
-	case "phased":
-		op := strings.ToLower(last)
-		if op != "pause" && op != "resume" && op != "complete" {
-			return parsedCommand{}, errUsage{spec}
-		}
-		p.App, p.Arg = strings.Join(args[:len(args)-1], " "), op
-	case "watch":
-		if len(args) > 1 && channelRef(last) != "" {
-			p.App, p.Arg = strings.Join(args[:len(args)-1], " "), channelRef(last)
-		} else {
-			p.App = strings.Join(args, " ")
+	var p parsedCommand
+	switch {
+	case len(args) == 0:
+	case spec.Split != nil:
+		if p, ok = spec.Split(args); !ok {
+			return commandSpec{}, parsedCommand{}, errUsage{spec}
 		}
 	default:
 		p.App = strings.Join(args, " ")
 	}
+	p.Name = name
 	if spec.MinArgs > 0 && p.App == "" {
-		return parsedCommand{}, errUsage{spec}
+		return commandSpec{}, parsedCommand{}, errUsage{spec}
 	}
-	return p, nil
+	return spec, p, nil
 }
 
 var channelRefRe = regexp.MustCompile(`^<#([CG][A-Z0-9]+)(\|[^>]*)?>$|^([CG][A-Z0-9]{6,})$`)

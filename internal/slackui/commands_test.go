@@ -35,7 +35,7 @@ func TestParseCommand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
-			got, err := parseCommand(tt.text)
+			_, got, err := parseCommand(tt.text)
 			var ue errUsage
 			var uk errUnknown
 			switch tt.wantErr {
@@ -65,10 +65,18 @@ func TestEveryCommandHasAHandlerAndHelp(t *testing.T) {
 	if len(help) == 0 {
 		t.Fatal("no help")
 	}
+	seen := map[string]bool{}
 	for _, c := range commandSpecs {
 		if c.Usage == "" || c.Example == "" || c.Summary == "" {
 			t.Errorf("%s: incomplete spec", c.Name)
 		}
+		if (c.Ack == nil) == (c.Run == nil) {
+			t.Errorf("%s: want exactly one of Ack (answered in the ack) and Run", c.Name)
+		}
+		if seen[c.Name] {
+			t.Errorf("%s declared twice", c.Name)
+		}
+		seen[c.Name] = true
 	}
 }
 

@@ -21,7 +21,7 @@ func ephemeralMsg(text string, blocks []slack.Block) slack.Msg {
 // onSlashCommand acks at once: help, usage and unknown-command replies go in
 // the ack itself (no I/O); everything else is answered after the ack.
 func (b *Bot) onSlashCommand(ctx context.Context, req socketmode.Request, cmd slack.SlashCommand) {
-	p, err := parseCommand(cmd.Text)
+	spec, p, err := parseCommand(cmd.Text)
 	var ue errUsage
 	var uk errUnknown
 	switch {
@@ -33,14 +33,14 @@ func (b *Bot) onSlashCommand(ctx context.Context, req socketmode.Request, cmd sl
 		b.metrics.Command("unknown", "usage")
 		b.ack(req, ephemeralMsg("Unknown command; see /asc help", renderUnknown(uk.name)))
 		return
-	case p.Name == "help":
-		b.metrics.Command("help", "ok")
-		b.ack(req, ephemeralMsg("ascbot commands", RenderHelp()))
+	case spec.Ack != nil:
+		b.metrics.Command(spec.Name, "ok")
+		b.ack(req, spec.Ack())
 		return
 	}
 	b.ack(req, nil)
 	b.goWork(ctx, req, "command "+p.Name, func(ctx context.Context) {
-		err := b.runCommand(ctx, cmd, p)
+		err := spec.Run(b, ctx, cmd, p)
 		result := "ok"
 		if err != nil {
 			result = "error"
@@ -67,44 +67,6 @@ func (b *Bot) appPlatform(app asc.App) asc.Platform {
 		return asc.Platform(p)
 	}
 	return asc.PlatformIOS
-}
-
-func (b *Bot) runCommand(ctx context.Context, cmd slack.SlashCommand, p parsedCommand) error {
-	if p.Name == "apps" {
-		return b.cmdApps(ctx, cmd)
-	}
-	if p.Name == "notes" {
-		return b.cmdNotes(ctx, cmd, p)
-	}
-	app, _, err := b.rel.ResolveApp(ctx, p.App)
-	if err != nil {
-		return err
-	}
-	switch p.Name {
-	case "status":
-		return b.cmdStatus(ctx, cmd, app)
-	case "builds":
-		return b.cmdBuilds(ctx, cmd, app, p.Version)
-	case "submit":
-		return b.cmdSubmit(ctx, cmd, app, p.Version)
-	case "cancel":
-		return b.cmdCancel(ctx, cmd, app)
-	case "release":
-		return b.cmdRelease(ctx, cmd, app, p.Version)
-	case "phased":
-		return b.cmdPhased(ctx, cmd, app, p.Arg)
-	case "watch":
-		return b.cmdWatch(ctx, cmd, app, p.Arg)
-	case "unwatch":
-		return b.cmdUnwatch(ctx, cmd, app)
-	case "history":
-		return b.cmdHistory(ctx, cmd, app)
-	case "availability":
-		return b.cmdAvailability(ctx, cmd, app)
-	case "iap":
-		return b.cmdIAP(ctx, cmd, app)
-	}
-	return fmt.Errorf("command %q has no handler", p.Name)
 }
 
 func (b *Bot) cmdApps(ctx context.Context, cmd slack.SlashCommand) error {
