@@ -383,6 +383,10 @@ func TestCancelFromCommandAndFromCard(t *testing.T) {
 	if v, _ := h.sim.Version(h.ids.NewVersionID); v.State != "DEVELOPER_REJECTED" {
 		t.Fatalf("version = %s, want DEVELOPER_REJECTED", v.State)
 	}
+	// Apple is still cancelling: the card says so instead of offering Submit,
+	// then follows the cancel to its end — nobody presses Refresh.
+	h.waitFor("still canceling", h.cardSays("Apple is still cancelling"))
+	h.sim.Tick()
 
 	// Submit again from the same card, then cancel with the card's button.
 	h.waitFor("Submit offered again", func() bool { _, ok := findButton(h.mustCard().Blocks, "submit"); return ok })
@@ -390,6 +394,8 @@ func TestCancelFromCommandAndFromCard(t *testing.T) {
 	h.waitFor("Waiting for Review again", h.cardSays("*Waiting for Review*"))
 	h.click(userAna, "cancel_submission")
 	h.waitFor("cancelled from the card", func() bool { return h.threadCount("cancelled the review submission") == 2 })
+	h.sim.Tick()
+	h.waitFor("Submit back after the second cancel", h.hasButton("submit"))
 	if v, _ := h.sim.Version(h.ids.NewVersionID); v.State != "DEVELOPER_REJECTED" {
 		t.Errorf("version = %s, want DEVELOPER_REJECTED", v.State)
 	}

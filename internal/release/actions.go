@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ascbot/ascbot/internal/asc"
@@ -341,16 +342,15 @@ func (s *Service) SetNotes(ctx context.Context, user, appID, versionID string, n
 // the config when needed, reuses an open unsubmitted submission that is empty
 // or holds only this version (else explains what is in the way), adds the
 // version and submits.
-func (s *Service) Submit(ctx context.Context, user string, snap Snapshot) (*asc.ReviewSubmission, error) {
+func (s *Service) Submit(ctx context.Context, user string, snap Snapshot) (string, error) {
 	app, err := s.App(ctx, snap.AppID)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	if err := s.requireSubmitter(ctx, user, "submit", app, snap.VersionID); err != nil {
-		return nil, err
+		return "", err
 	}
-	var submitted *asc.ReviewSubmission
-	_, err = s.act(ctx, store.Action{Key: fmt.Sprintf("submit/%s/%d", snap.VersionID, snap.Rev), Kind: "submit", User: user, AppID: app.ID, VersionID: snap.VersionID, Intent: snap.VersionID}, func() (string, error) {
+	return s.act(ctx, store.Action{Key: fmt.Sprintf("submit/%s/%d", snap.VersionID, snap.Rev), Kind: "submit", User: user, AppID: app.ID, VersionID: snap.VersionID, Intent: snap.VersionID}, func() (string, error) {
 		v, err := s.Load(ctx, snap.AppID, snap.VersionID)
 		if err != nil {
 			return "", err
@@ -375,7 +375,10 @@ func (s *Service) Submit(ctx context.Context, user string, snap Snapshot) (*asc.
 		if sub == nil {
 			sub = v.Draft
 		}
-		if sub != nil && sub.State != asc.SubmissionReadyForReview {
+		// After a rejection Apple keeps the submission open (Unresolved
+		// Issues) with the version on it: resubmit that one, never a second.
+		resubmit := v.Resubmission()
+		if sub != nil && sub.State != asc.SubmissionReadyForReview && !resubmit {
 			return "", &BlockedError{Reasons: []string{fmt.Sprintf("the version is already in a review submission (%s)", sub.State.Label())}}
 		}
 		if sub == nil {
@@ -391,26 +394,32 @@ func (s *Service) Submit(ctx context.Context, user string, snap Snapshot) (*asc.
 				hasItem = true
 			}
 		}
-		if v.Submission == nil || !hasItem {
+		if !resubmit && (v.Submission == nil || !hasItem) {
 			if _, _, err := s.asc.Submissions.AddVersion(ctx, sub.ID, v.Version.ID); err != nil {
 				return "", blockedOr(err, "adding the version to review submission "+sub.ID)
 			}
 		}
+		doing := "submitting for review"
+		if resubmit {
+			doing = "resubmitting for review"
+		}
 		done, _, err := s.asc.Submissions.Submit(ctx, sub.ID)
 		if err != nil {
-			return "", blockedOr(err, "submitting for review")
+			return "", blockedOr(err, doing)
 		}
-		submitted = done
 		if _, err := s.store.UpdateCard(app.ID, v.Version.ID, func(c *store.Card) error {
 			c.SubmittedBy = user
 			c.SubmissionID = done.ID
+			c.ReviewedBuildID = v.Build.ID
 			return nil
 		}); err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.log.Warn("recording the submitter on the card", "err", err)
 		}
+		if resubmit {
+			return "resubmitted for review (submission " + done.ID + ")", nil
+		}
 		return "submitted for review (submission " + done.ID + ")", nil
 	})
-	return submitted, err
 }
 
 // CancelSubmission cancels an open review submission of app.
@@ -434,6 +443,32 @@ func (s *Service) CancelSubmission(ctx context.Context, user string, app asc.App
 		return "cancelled review submission " + submissionID, nil
 	})
 	return err
+}
+
+// FollowCancel reads a cancelled submission until Apple has finished
+// cancelling it (it leaves CANCELING), waiting CancelPoll, doubling up to
+// 15 s, for at most CancelFollow; it returns the last state read. fastlane's
+// reject_if_possible polls the same way.
+func (s *Service) FollowCancel(ctx context.Context, submissionID string) (asc.ReviewSubmissionState, error) {
+	wait := s.CancelPoll
+	deadline := s.now().Add(s.CancelFollow)
+	for {
+		sub, _, err := s.asc.Submissions.Get(ctx, submissionID)
+		if err != nil {
+			return "", fmt.Errorf("reading review submission %s: %w", submissionID, err)
+		}
+		if sub.State != asc.SubmissionCanceling || !s.now().Before(deadline) {
+			return sub.State, nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return sub.State, ctx.Err()
+		case <-t.C:
+		}
+		wait = min(2*wait, 15*time.Second)
+	}
 }
 
 // Release releases a version that waits in Pending Developer Release, once:

@@ -40,6 +40,9 @@ type Service struct {
 	// ActionLease is how long a started action blocks a retry before a new
 	// press may take it over (the first attempt crashed or hung).
 	ActionLease time.Duration
+	// CancelPoll is the first wait between reads while a cancelled
+	// submission is CANCELING; CancelFollow bounds the whole follow.
+	CancelPoll, CancelFollow time.Duration
 
 	appsMu sync.Mutex
 	apps   map[string]appEntry
@@ -62,7 +65,7 @@ type Options struct {
 
 // New returns a Service.
 func New(o Options) *Service {
-	s := &Service{asc: o.ASC, store: o.Store, cfg: o.Config, groups: o.Groups, log: o.Logger, now: o.Clock, ActionLease: 2 * time.Minute, apps: map[string]appEntry{}}
+	s := &Service{asc: o.ASC, store: o.Store, cfg: o.Config, groups: o.Groups, log: o.Logger, now: o.Clock, ActionLease: 2 * time.Minute, CancelPoll: time.Second, CancelFollow: 2 * time.Minute, apps: map[string]appEntry{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -37,8 +37,11 @@ type VersionView struct {
 	Phased *asc.PhasedRelease
 	// PendingIAPs are in-app purchases READY_TO_SUBMIT that this submission would leave out.
 	PendingIAPs []asc.InAppPurchase
-	Preflight   Preflight
-	FetchedAt   time.Time
+	// ReviewedBuildID is the build the bot last sent to App Review (from the
+	// card), "" when unknown.
+	ReviewedBuildID string
+	Preflight       Preflight
+	FetchedAt       time.Time
 }
 
 // Encryption is the export-compliance answer that applies: the build's own,
@@ -48,6 +51,12 @@ func (v *VersionView) Encryption() *bool {
 		return v.Build.UsesNonExemptEncryption
 	}
 	return v.AppCfg.UsesNonExemptEncryption
+}
+
+// Resubmission reports whether submitting means resubmitting the version's
+// open submission that App Review left with Unresolved Issues.
+func (v *VersionView) Resubmission() bool {
+	return v.Submission != nil && v.Submission.State == asc.SubmissionUnresolvedIssues
 }
 
 // Snapshot returns what this view would put on a card rendered at rev.
@@ -235,6 +244,9 @@ func (s *Service) Load(ctx context.Context, appID, versionID string) (*VersionVi
 		}
 	}
 
+	if c, ok, err := s.store.GetCard(appID, versionID); err == nil && ok {
+		view.ReviewedBuildID = c.ReviewedBuildID
+	}
 	view.Preflight = s.preflight(view, nil)
 	return view, nil
 }
@@ -252,6 +264,10 @@ func (s *Service) preflight(v *VersionView, notes map[string]string) Preflight {
 		p.Checks = append(p.Checks, Check{Name: "build", Detail: "no build attached"})
 	case v.Build.ProcessingState != asc.BuildValid:
 		p.Checks = append(p.Checks, Check{Name: "build", Detail: fmt.Sprintf("build %s is %s", v.Build.Version, v.Build.ProcessingState.Label())})
+	case v.Build.ID == v.ReviewedBuildID && st == asc.StateInvalidBinary:
+		p.Checks = append(p.Checks, Check{Name: "build", Detail: fmt.Sprintf("build %s was rejected as an invalid binary: attach a new build", v.Build.Version)})
+	case v.Build.ID == v.ReviewedBuildID && st == asc.StateRejected:
+		p.Checks = append(p.Checks, Check{Name: "build", Warn: true, Detail: fmt.Sprintf("build %s is the build App Review rejected: Apple usually needs a new build (a metadata fix keeps it)", v.Build.Version)})
 	default:
 		p.Checks = append(p.Checks, Check{Name: "build", OK: true, Detail: fmt.Sprintf("build %s valid", v.Build.Version)})
 	}
@@ -285,9 +301,12 @@ func (s *Service) preflight(v *VersionView, notes map[string]string) Preflight {
 	} else {
 		p.Checks = append(p.Checks, Check{Name: "compliance", OK: true, Detail: "export compliance answered"})
 	}
-	if v.Blocking != nil {
+	switch {
+	case v.Blocking != nil && v.Blocking.State == asc.SubmissionCanceling:
+		p.Checks = append(p.Checks, Check{Name: "submission", Detail: "Apple is still cancelling the previous review submission; Submit comes back by itself when it is done"})
+	case v.Blocking != nil:
 		p.Checks = append(p.Checks, Check{Name: "submission", Detail: fmt.Sprintf("another review submission is open (%s)", v.Blocking.State.Label())})
-	} else {
+	default:
 		p.Checks = append(p.Checks, Check{Name: "submission", OK: true, Detail: "no other submission in the way"})
 	}
 	if len(v.PendingIAPs) > 0 {

@@ -102,9 +102,14 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 			step = fmt.Sprintf("<@%s> attached build %s", user, bd.Version)
 		}
 	case id == actSubmit:
-		_, err = b.rel.Submit(ctx, user, snap)
+		var res string
+		res, err = b.rel.Submit(ctx, user, snap)
 		if err == nil {
-			step, want = fmt.Sprintf("<@%s> submitted for review", user), asc.StateWaitingForReview
+			verb := "submitted"
+			if strings.HasPrefix(res, "resubmitted") {
+				verb = "resubmitted"
+			}
+			step, want = fmt.Sprintf("<@%s> %s for review", user, verb), asc.StateWaitingForReview
 		}
 	case id == actCancel:
 		if snap.SubmissionID == "" {
@@ -160,6 +165,27 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 	}
 	if err == nil && cb.View.Type == slack.VTHomeTab {
 		b.publishHomeNotice(ctx, user, "✓ "+strings.TrimPrefix(step, fmt.Sprintf("<@%s> ", user)))
+	}
+	if err == nil && id == actCancel {
+		b.followCancel(ctx, snap.AppID, snap.VersionID, snap.SubmissionID)
+	}
+}
+
+// followCancel waits until Apple has finished cancelling a submission (it
+// leaves Canceling) and then rewrites the card, so Submit comes back without
+// anyone pressing Refresh.
+func (b *Bot) followCancel(ctx context.Context, appID, versionID, submissionID string) {
+	st, err := b.rel.FollowCancel(ctx, submissionID)
+	if err != nil {
+		b.log.Warn("following a cancelled submission", "submission", submissionID, "err", err)
+		return
+	}
+	if st == asc.SubmissionCanceling {
+		b.log.Warn("the submission is still canceling; the poller or Refresh will show the end", "submission", submissionID)
+		return
+	}
+	if _, _, err := b.refreshCard(ctx, appID, versionID); err != nil && !errors.Is(err, errNoCard) {
+		b.log.Warn("refreshing the card after the cancel", "err", err)
 	}
 }
 
@@ -273,6 +299,7 @@ func (b *Bot) onCancelFromCommand(ctx context.Context, cb slack.InteractionCallb
 	for _, c := range cards {
 		if c.AppID == app.ID && c.SubmissionID == parts[1] {
 			b.afterAction(ctx, c.AppID, c.VersionID, cb.User.ID, fmt.Sprintf("<@%s> cancelled the review submission", cb.User.ID), asc.StateDeveloperRejected)
+			b.followCancel(ctx, c.AppID, c.VersionID, parts[1])
 		}
 	}
 }

@@ -160,8 +160,12 @@ func (b *Bot) BuildChanged(ctx context.Context, e watch.BuildEvent) error {
 			continue
 		}
 		if release.Submittable(asc.AppVersionState(c.LastState)) {
-			if _, _, err := b.refreshCard(ctx, c.AppID, c.VersionID); err != nil && !errors.Is(err, errNoCard) {
+			_, card, err := b.refreshCard(ctx, c.AppID, c.VersionID)
+			if err != nil && !errors.Is(err, errNoCard) {
 				b.log.Warn("refreshing a card for a new build", "err", err)
+			}
+			if card.TS != "" && e.To == asc.BuildValid {
+				b.thread(ctx, card, "", fmt.Sprintf("🛠 build %s finished processing and can be attached", e.Build.Version), false)
 			}
 		}
 	}

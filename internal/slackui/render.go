@@ -249,9 +249,15 @@ func RenderCard(v *release.VersionView, m CardMeta, now time.Time) []slack.Block
 			elems = append(elems, button(actOpenNotes, "What's New", snap.Encode(), ""))
 		}
 		if v.Preflight.Passed() {
-			b := button(actSubmit, "Submit for review", snap.Encode(), slack.StylePrimary)
-			b.Confirm = confirm("Submit for review?", fmt.Sprintf("Submit *%s* with build %s to App Review.", cardTitle(v), buildNumber(v)), "Submit")
-			elems = append(elems, b)
+			if v.Resubmission() {
+				b := button(actSubmit, "Resubmit for review", snap.Encode(), slack.StylePrimary)
+				b.Confirm = confirm("Resubmit for review?", fmt.Sprintf("Resubmit *%s* with build %s to App Review, in the same review submission.", cardTitle(v), buildNumber(v)), "Resubmit")
+				elems = append(elems, b)
+			} else {
+				b := button(actSubmit, "Submit for review", snap.Encode(), slack.StylePrimary)
+				b.Confirm = confirm("Submit for review?", fmt.Sprintf("Submit *%s* with build %s to App Review.", cardTitle(v), buildNumber(v)), "Submit")
+				elems = append(elems, b)
+			}
 		}
 	}
 	if v.Submission != nil && m.Pending == "" {

@@ -291,10 +291,13 @@ type Card struct {
 	BuildID      string `json:"build_id,omitempty"`
 	BuildNumber  string `json:"build_number,omitempty"`
 	SubmissionID string `json:"submission_id,omitempty"`
-	SubmittedBy  string `json:"submitted_by,omitempty"` // Slack user id
-	ReleasedBy   string `json:"released_by,omitempty"`  // Slack user id
-	LastState    string `json:"last_state,omitempty"`
-	Sandbox      bool   `json:"sandbox,omitempty"`
+	// ReviewedBuildID is the build the bot last sent to App Review: after a
+	// binary rejection it is the rejected build.
+	ReviewedBuildID string `json:"reviewed_build_id,omitempty"`
+	SubmittedBy     string `json:"submitted_by,omitempty"` // Slack user id
+	ReleasedBy      string `json:"released_by,omitempty"`  // Slack user id
+	LastState       string `json:"last_state,omitempty"`
+	Sandbox         bool   `json:"sandbox,omitempty"`
 	// Rev is the card's revision, bumped by the caller whenever the rendered
 	// card changes; buttons carry it so that stale clicks can be told apart.
 	// The store keeps it as given.

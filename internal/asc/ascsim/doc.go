@@ -79,67 +79,104 @@
 // day 1). The deprecated appStoreState always follows (AppStoreState).
 // Rejections (REJECTED, METADATA_REJECTED, INVALID_BINARY) come from the
 // control API and leave the submission UNRESOLVED_ISSUES with the item
-// REJECTED; PATCH submitted:true on that submission resubmits it. Canceling
-// (canceled:true, allowed from READY_FOR_REVIEW, WAITING_FOR_REVIEW,
-// IN_REVIEW and UNRESOLVED_ISSUES) answers CANCELING, makes versions under
-// review DEVELOPER_REJECTED and items REMOVED; the submission becomes COMPLETE
-// at the next stage, or right after the answer in control mode (the spec has
-// no CANCELED state). Approved items are APPROVED and their submission
-// COMPLETE.
+// REJECTED. That submission stays open: it holds its version, takes no new
+// items and blocks a new submission; PATCH submitted:true on it resubmits it
+// (version and submission WAITING_FOR_REVIEW again, the item READY_FOR_REVIEW)
+// once the submit checks pass. Canceling (canceled:true, allowed from
+// READY_FOR_REVIEW, WAITING_FOR_REVIEW, IN_REVIEW and UNRESOLVED_ISSUES)
+// answers CANCELING, makes versions under review DEVELOPER_REJECTED and items
+// REMOVED; the submission becomes COMPLETE at the next Tick (control mode) or
+// one stage later (ReviewStage > 0) — the spec has no CANCELED state. Approved
+// items are APPROVED and their submission COMPLETE.
 //
-// Rules (409 unless noted), each with Apple's wording where known:
-//   - POST /v1/reviewSubmissions (platform defaults to IOS) while a submission of the app and platform is
-//     READY_FOR_REVIEW, WAITING_FOR_REVIEW, IN_REVIEW or CANCELING: STATE_ERROR
-//     "There is another reviewSubmissions with id … still in progress".
-//     UNRESOLVED_ISSUES does not block creation (field reports show Apple
-//     accepting it), but such a submission still holds its version: adding
-//     that version elsewhere is STATE_ERROR.ENTITY_STATE_INVALID with
-//     meta.associatedErrors STATE_ERROR.ITEM_PART_OF_ANOTHER_SUBMISSION, until
-//     the old submission is canceled.
-//   - Items: only into a READY_FOR_REVIEW submission, only versions of the same
-//     app and platform in an editable state, and a version only once.
-//   - PATCH submitted:true with no items: ENTITY_ERROR.RELATIONSHIP.REQUIRED
-//     (/data/relationships/appStoreVersionForReview); otherwise one
-//     STATE_ERROR.ENTITY_STATE_INVALID per problem, pointing at the resource:
-//     no build (/appStoreVersions/{id}/relationships/build), build not VALID,
-//     export compliance unanswered (/builds/{id}/attributes/
-//     usesNonExemptEncryption), empty whatsNew in any locale
-//     (/appStoreVersionLocalizations/{id}/attributes/whatsNew) unless the
-//     version is the app's first on that platform.
-//   - whatsNew: STATE_ERROR "Attribute 'whatsNew' cannot be edited at this
-//     time" on a first version and outside PREPARE_FOR_SUBMISSION,
-//     READY_FOR_REVIEW, DEVELOPER_REJECTED, REJECTED, METADATA_REJECTED,
-//     INVALID_BINARY and WAITING_FOR_REVIEW; more than 4000 characters
-//     (runes) is ENTITY_ERROR.ATTRIBUTE.INVALID. promotionalText (≤170) is
-//     editable in any state; other metadata only while editable.
-//   - Build attach: the build must belong to the app, match the version's
-//     platform and versionString, be VALID and unexpired, and the version must
-//     be editable.
-//   - POST /v1/appStoreVersions: ENTITY_ERROR.RELATIONSHIP.INVALID "You cannot
-//     create a new version of the App in the current state." while another
-//     version on the platform is not live; ENTITY_ERROR.ATTRIBUTE.INVALID.
-//     DUPLICATE "The version number has been previously used."; the number
-//     must be higher than every released one. New versions get one
-//     localization per app locale, copying the previous version's metadata but
-//     not whatsNew; releaseType defaults to the previous version's.
-//   - earliestReleaseDate must be in the future and on the hour; SCHEDULED
-//     needs one.
-//   - usesNonExemptEncryption cannot change once set (ENTITY_ERROR.ATTRIBUTE.
-//     INVALID, even to the same value).
-//   - Release requests only in PENDING_DEVELOPER_RELEASE.
-//   - Phased release: one per version, not for a first version, not once
-//     distribution started, created INACTIVE; PATCH allows ACTIVE→PAUSED|
-//     COMPLETE and PAUSED→ACTIVE|COMPLETE only (a no-op is a 409 too).
-//     AdvancePhasedDay moves an ACTIVE release one day (COMPLETE after day 7)
-//     or counts a paused day in totalPauseDuration.
-//   - IAP submission: only READY_TO_SUBMIT, and only when the app already has
-//     an APPROVED purchase, else STATE_ERROR.FIRST_IAP_MUST_BE_SUBMITTED_ON_
-//     VERSION (the simulator's code, modelled on Apple's
-//     FIRST_SUBSCRIPTION_MUST_BE_SUBMITTED_ON_VERSION).
-//   - POST /v2/appAvailabilities creates or updates the app's availability:
-//     every linked territoryAvailability must be created inline in included
-//     with a "${local-id}" id and a valid territory; the listed territories
-//     get the given attributes (201).
+// # Rules
+//
+// Every rule the simulator enforces, with its source. "Assumed" means no
+// source was found; each assumed rule has a test named after it (TestRule…
+// or the test named in the last column), so a correction is one place. Where
+// sources disagree the stricter reading is modelled and the row says so.
+// Errors are 409 unless noted; detail wordings not quoted from a source are
+// assumed.
+//
+//	Rule                               What the simulator does                                   Source · test
+//	one-open-submission                POST /v1/reviewSubmissions while a submission of the     fastlane deliver submit_for_review.rb ("only one open
+//	                                   app+platform (platform defaults to IOS) is READY_FOR_    submission per platform per app"); fastlane PR #19979
+//	                                   REVIEW, WAITING_FOR_REVIEW, IN_REVIEW, UNRESOLVED_ISSUES  (UNRESOLVED_ISSUES blocks "until the issues have been
+//	                                   or CANCELING: STATE_ERROR "There is another              resolved or the existing submission has been cancelled");
+//	                                   reviewSubmissions with id … still in progress".          Apple Help "App and submission statuses" ("one submission
+//	                                                                                            at a time per platform"). Stricter than field reports of
+//	                                                                                            Apple accepting one then. Wording assumed.
+//	                                                                                            · TestOneOpenSubmissionPerAppAndPlatform, TestRejectionFlow
+//	unresolved-takes-no-items          Items only into a READY_FOR_REVIEW submission.           Apple Help "Manage a submission with unresolved issues"
+//	                                                                                            ("you can't add more items to it") · TestAddItemRules,
+//	                                                                                            TestRejectionFlow
+//	item-in-one-submission             A version held by a submission that is not COMPLETE     field reports (asc-facts §Review submissions: "adding it
+//	                                   cannot be added elsewhere: STATE_ERROR.ENTITY_STATE_      again is a 409") · TestAddItemRules
+//	                                   INVALID with meta.associatedErrors STATE_ERROR.ITEM_
+//	                                   PART_OF_ANOTHER_SUBMISSION.
+//	item-same-app-editable             Items: versions of the same app and platform, in an     assumed · TestAddItemRules
+//	                                   editable state.
+//	resubmit-same-submission           PATCH submitted:true is allowed from READY_FOR_REVIEW    field reports (fastrepl/anarlog PR #7104: only the final
+//	                                   and UNRESOLVED_ISSUES, never a new item for a rejected   submitted:true PATCH); Apple Help ("Resubmit to App
+//	                                   version.                                                 Review") · TestRejectionFlow
+//	metadata-rejected-same-build       METADATA_REJECTED resubmits with the same build.        Apple Help "App and submission statuses"; field reports
+//	                                                                                            · TestRejectionFlow
+//	binary-rejection-needs-new-build   After REJECTED or INVALID_BINARY, submitting with the    INVALID_BINARY: Apple Help ("You must upload a new build,
+//	                                   rejected build: STATE_ERROR.ENTITY_STATE_INVALID at       or select one that meets…"). REJECTED: Apple Help has the
+//	                                   /appStoreVersions/{id}/relationships/build "Build N was  item edited before "Add for Review"; field reports resubmit
+//	                                   rejected by App Review (…). Choose a new build before    the identical build after a reply — stricter modelled.
+//	                                   you resubmit."                                           Wording assumed · TestRuleBinaryRejectionNeedsNewBuild
+//	submit-checks                      PATCH submitted:true with no items: ENTITY_ERROR.        fastlane deliver (build, export compliance before submit);
+//	                                   RELATIONSHIP.REQUIRED (/data/relationships/appStore      fastlane upload_metadata.rb (no whatsNew on a first
+//	                                   VersionForReview); otherwise one STATE_ERROR.ENTITY_     version). Codes and pointers assumed · TestSubmitValidation
+//	                                   STATE_INVALID per problem: no build, build not VALID,
+//	                                   compliance unanswered, empty whatsNew (not on a first
+//	                                   version).
+//	cancel                             canceled:true from READY_FOR_REVIEW, WAITING_FOR_REVIEW, spaceship ReviewSubmission#cancel_submission; CANCELING in
+//	                                   IN_REVIEW, UNRESOLVED_ISSUES; else STATE_ERROR.          the spec enum; fastlane reject_if_possible polls until it is
+//	                                                                                            gone · TestCancelAndResubmit, TestUnresolvedSubmissionCan
+//	                                                                                            BeCanceled
+//	canceling-settles-on-tick          CANCELING lasts until the next Tick / one stage.         assumed (Apple: "a while") · TestRuleCancelingSettlesOnTick
+//	whats-new                          Editable in PREPARE_FOR_SUBMISSION, READY_FOR_REVIEW,    Apple doc app-store-version-localizations; 4000: third
+//	                                   DEVELOPER_REJECTED, the rejections and WAITING_FOR_      parties (asc-facts §7); first version: fastlane
+//	                                   REVIEW, never on a first version (STATE_ERROR            upload_metadata.rb · TestWhatsNewRules, TestFirstVersionRules
+//	                                   "Attribute 'whatsNew' cannot be edited at this time");
+//	                                   > 4000 runes ENTITY_ERROR.ATTRIBUTE.INVALID.
+//	                                   promotionalText (≤ 170) in any state; other metadata
+//	                                   only while editable.
+//	attach-build                       The build belongs to the app, matches platform and       assumed · TestAttachBuildRules
+//	                                   versionString, is VALID and unexpired; the version is
+//	                                   editable.
+//	create-version                     POST /v1/appStoreVersions: ENTITY_ERROR.RELATIONSHIP.    iTunes Connect guide ("only … a platform that has a Ready
+//	                                   INVALID "You cannot create a new version of the App in   for Sale … version"); field report sceneview#3143 (409);
+//	                                   the current state." while another version is not live;   DUPLICATE wording assumed · TestCreateVersionRules
+//	                                   DUPLICATE "The version number has been previously
+//	                                   used."; higher than every released one. New versions
+//	                                   copy metadata but not whatsNew; releaseType the
+//	                                   previous version's.
+//	release-options-before-submission  releaseType and earliestReleaseDate change only while    assumed (stricter: the issue's report; Apple's Help does
+//	                                   the version is editable: STATE_ERROR "Attribute          not say) · TestRuleReleaseOptionsOnlyBeforeSubmission
+//	                                   'releaseType' cannot be edited at this time".
+//	earliest-release-date              earliestReleaseDate in the future and on the hour;       Codemagic --earliest-release-date (hour precision); rest
+//	                                   SCHEDULED needs one.                                     assumed · TestRuleEarliestReleaseDateOnTheHourInFuture
+//	approval-by-release-type           MANUAL → PENDING_DEVELOPER_RELEASE; AFTER_APPROVAL →     Apple Help "Select a version release option" ·
+//	                                   distribution; SCHEDULED → PENDING_APPLE_RELEASE until     TestHappyPath, TestScheduledRelease
+//	                                   the date.
+//	encryption-once                    usesNonExemptEncryption cannot change once set           assumed · TestEncryptionCannotChangeOnceSet
+//	                                   (ENTITY_ERROR.ATTRIBUTE.INVALID, even to the same value).
+//	release-request                    Only in PENDING_DEVELOPER_RELEASE.                       Apple doc app-store-version-release-requests ·
+//	                                                                                            TestReleaseRequestRules
+//	phased-release                     One per version, not for a first version, created        first version: Apple doc app-store-version-phased-releases;
+//	                                   INACTIVE, not once distribution started; PATCH           moves: Apple doc PATCH ("pause or resume … or immediately
+//	                                   ACTIVE→PAUSED|COMPLETE, PAUSED→ACTIVE|COMPLETE (a no-op   release") and fastlane pause/resume/complete; 7 days and
+//	                                   is a 409 too); AdvancePhasedDay: COMPLETE after day 7.   shares: Apple Help; the rest assumed · TestPhasedRelease,
+//	                                                                                            TestRulePhasedOnlyBeforeDistribution
+//	first-iap-on-version               IAP submission only READY_TO_SUBMIT and when the app     rorkai/App-Store-Connect-CLI issue #1122
+//	                                   has an APPROVED purchase, else STATE_ERROR.FIRST_IAP_    (FIRST_SUBSCRIPTION_MUST_BE_SUBMITTED_ON_VERSION); the
+//	                                   MUST_BE_SUBMITTED_ON_VERSION.                            code is the simulator's · TestIAPSubmission
+//	availability-inline                POST /v2/appAvailabilities: every territoryAvailability  Apple OpenAPI spec (AppAvailabilityV2CreateRequest) ·
+//	                                   inline in included with a "${local-id}" id and a valid   TestAvailabilityBodyRules
+//	                                   territory (201).
 //
 // GET /v1/territories serves the spec's whole TerritoryCode enum (233 codes;
 // Apple's live list is ~175 and not in the spec); currencies are illustrative.

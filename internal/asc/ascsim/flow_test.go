@@ -233,7 +233,7 @@ func TestOneOpenSubmissionPerAppAndPlatform(t *testing.T) {
 		{"WAITING_FOR_REVIEW", true},
 		{"IN_REVIEW", true},
 		{"CANCELING", true},
-		{"UNRESOLVED_ISSUES", false},
+		{"UNRESOLVED_ISSUES", true},
 		{"COMPLETE", false},
 	}
 	for _, tc := range tests {
@@ -714,8 +714,14 @@ func TestCancelAndResubmit(t *testing.T) {
 	if attrs(res.data(t))["state"] != "CANCELING" {
 		t.Fatalf("cancel answer = %s", res.raw)
 	}
+	// Canceling takes a while: until then the submission still blocks a new one.
+	if st := h.submissionState(t, subID); st != "CANCELING" {
+		t.Fatalf("right after cancel = %s", st)
+	}
+	h.do("POST", "/v1/reviewSubmissions", resource("reviewSubmissions", "", nil, map[string]any{"app": link("apps", d.AppID)})).firstErr(t, 409, "STATE_ERROR")
+	h.srv.Tick()
 	if st := h.submissionState(t, subID); st != "COMPLETE" {
-		t.Fatalf("after cancel (control mode) = %s", st)
+		t.Fatalf("after cancel and a tick (control mode) = %s", st)
 	}
 	h.checkVersionState(t, d.NewVersionID, "DEVELOPER_REJECTED")
 	h.do("PATCH", "/v1/reviewSubmissions/"+subID, resource("reviewSubmissions", subID, map[string]any{"canceled": true}, nil)).firstErr(t, 409, "STATE_ERROR")
@@ -729,32 +735,62 @@ func TestCancelAndResubmit(t *testing.T) {
 	h.do("PATCH", "/v1/reviewSubmissions/"+sub2, resource("reviewSubmissions", sub2, map[string]any{"canceled": true, "submitted": true}, nil)).firstErr(t, 409, "ENTITY_ERROR.ATTRIBUTE.INVALID")
 }
 
+// newBuild seeds a VALID build of the demo's new version with export
+// compliance answered, and attaches it.
+func (h *harness) attachNewBuild(t *testing.T, number string) string {
+	t.Helper()
+	d := h.demo
+	v, _ := h.srv.Version(d.NewVersionID)
+	b := h.srv.AddBuild(d.AppID, BuildSeed{Version: number, MarketingVersion: v.VersionString, ProcessingState: "VALID", UsesNonExemptEncryption: boolp(false)})
+	h.do("PATCH", "/v1/appStoreVersions/"+d.NewVersionID, resource("appStoreVersions", d.NewVersionID, nil,
+		map[string]any{"build": link("builds", b)})).must(t, 200)
+	return b
+}
+
 func TestRejectionFlow(t *testing.T) {
-	for _, state := range []string{"REJECTED", "METADATA_REJECTED", "INVALID_BINARY"} {
-		t.Run(state, func(t *testing.T) {
+	for _, tc := range []struct {
+		state string
+		// sameBuild: Apple takes the rejected version back with its build.
+		sameBuild bool
+	}{{"REJECTED", false}, {"METADATA_REJECTED", true}, {"INVALID_BINARY", false}} {
+		t.Run(tc.state, func(t *testing.T) {
 			h := newHarness(t).seed()
 			d := h.demo
 			subID := h.mustSubmitNewVersion(t)
-			if err := h.srv.Reject(d.NewVersionID, state); err != nil {
+			if err := h.srv.Reject(d.NewVersionID, tc.state); err != nil {
 				t.Fatal(err)
 			}
-			h.checkVersionState(t, d.NewVersionID, state)
+			h.checkVersionState(t, d.NewVersionID, tc.state)
 			subs := h.srv.Submissions(d.AppID)
 			if subs[0].State != "UNRESOLVED_ISSUES" || subs[0].Items[0].State != "REJECTED" {
 				t.Fatalf("submission = %+v", subs[0])
 			}
-			// Fix metadata, then a new submission cannot take the version while
-			// the rejected submission still holds it.
+			// The unresolved submission is still open: no second one.
+			e := h.do("POST", "/v1/reviewSubmissions", resource("reviewSubmissions", "", nil, map[string]any{"app": link("apps", d.AppID)})).firstErr(t, 409, "STATE_ERROR")
+			if e["detail"] != fmt.Sprintf("There is another reviewSubmissions with id %s still in progress", subID) {
+				t.Fatalf("error = %v", e)
+			}
+			// Nor can it take more items.
+			h.addItem(subID, d.NewVersionID).firstErr(t, 409, "STATE_ERROR.ENTITY_STATE_INVALID")
 			v, _ := h.srv.Version(d.NewVersionID)
 			h.setWhatsNew(v.LocalizationIDs["ja"], "修正しました").must(t, 200)
-			sub2 := h.newSubmission(t, d.AppID, "IOS")
-			h.addItem(sub2, d.NewVersionID).firstErr(t, 409, "STATE_ERROR.ENTITY_STATE_INVALID")
-			// Resubmitting the unresolved submission works.
-			h.do("PATCH", "/v1/reviewSubmissions/"+sub2, resource("reviewSubmissions", sub2, map[string]any{"canceled": true}, nil)).must(t, 200)
-			h.submit(subID).must(t, 200)
+			if !tc.sameBuild {
+				e := h.submit(subID).firstErr(t, 409, "STATE_ERROR.ENTITY_STATE_INVALID")
+				if pointer(e) != "/appStoreVersions/"+d.NewVersionID+"/relationships/build" || !strings.Contains(e["detail"].(string), "Choose a new build") {
+					t.Fatalf("error = %v", e)
+				}
+				h.attachNewBuild(t, "99")
+			}
+			// Resubmitting the unresolved submission works: same submission,
+			// same item, no new one.
+			a := attrs(h.submit(subID).must(t, 200).data(t))
+			if a["state"] != "WAITING_FOR_REVIEW" {
+				t.Fatalf("resubmitted = %v", a)
+			}
 			h.checkVersionState(t, d.NewVersionID, "WAITING_FOR_REVIEW")
-			if subs := h.srv.Submissions(d.AppID); subs[0].Items[0].State != "READY_FOR_REVIEW" {
-				t.Fatalf("item after resubmit = %+v", subs[0].Items)
+			subs = h.srv.Submissions(d.AppID)
+			if len(subs) != 1 || len(subs[0].Items) != 1 || subs[0].Items[0].State != "READY_FOR_REVIEW" {
+				t.Fatalf("after resubmit = %+v", subs)
 			}
 		})
 	}
@@ -766,6 +802,31 @@ func TestRejectionFlow(t *testing.T) {
 	if err := h.srv.Reject(h.demo.NewVersionID, "DEVELOPER_REJECTED"); err == nil {
 		t.Fatal("Reject accepts only Apple's rejection states")
 	}
+}
+
+// TestUnresolvedSubmissionCanBeCanceled: cancelling a rejected submission
+// frees the app for a new one, which can take the version.
+func TestUnresolvedSubmissionCanBeCanceled(t *testing.T) {
+	h := newHarness(t).seed()
+	d := h.demo
+	subID := h.mustSubmitNewVersion(t)
+	if err := h.srv.Reject(d.NewVersionID, "REJECTED"); err != nil {
+		t.Fatal(err)
+	}
+	a := attrs(h.do("PATCH", "/v1/reviewSubmissions/"+subID, resource("reviewSubmissions", subID, map[string]any{"canceled": true}, nil)).must(t, 200).data(t))
+	if a["state"] != "CANCELING" {
+		t.Fatalf("cancel answer = %v", a)
+	}
+	h.srv.Tick()
+	if st := h.submissionState(t, subID); st != "COMPLETE" {
+		t.Fatalf("after the tick = %s", st)
+	}
+	h.checkVersionState(t, d.NewVersionID, "REJECTED") // a rejected version stays rejected
+	h.attachNewBuild(t, "99")
+	sub2 := h.newSubmission(t, d.AppID, "IOS")
+	h.addItem(sub2, d.NewVersionID).must(t, 201)
+	h.submit(sub2).must(t, 200)
+	h.checkVersionState(t, d.NewVersionID, "WAITING_FOR_REVIEW")
 }
 
 func TestScheduledRelease(t *testing.T) {

@@ -336,7 +336,7 @@ func (s *Server) patchVersion(c *reqCtx) (any, *apiError) {
 		if !rtPresent {
 			name = "earliestReleaseDate"
 		}
-		if stateOK(name, editable(v.state) || v.state == stWaiting) {
+		if stateOK(name, editable(v.state)) {
 			rt, date, re := releaseOptions(d, v.releaseType, v.earliestReleaseDate, c.now)
 			errs = append(errs, re...)
 			apply = append(apply, func() { v.releaseType, v.earliestReleaseDate = rt, date })
@@ -732,6 +732,8 @@ func (s *Server) checkSubmittable(sub *submission) []*apiError {
 		}
 		b := s.st.builds[v.buildID]
 		switch {
+		case b != nil && v.rejectedBuildID == b.id:
+			errs = append(errs, submitProblem(v.id, fmt.Sprintf("Build %s was rejected by App Review (%s). Choose a new build before you resubmit.", b.number, v.rejectedAs), "/appStoreVersions/"+v.id+"/relationships/build"))
 		case b == nil:
 			errs = append(errs, submitProblem(v.id, "You must choose a build for the app store version before you submit it for review.", "/appStoreVersions/"+v.id+"/relationships/build"))
 		case b.processingState != "VALID" || b.expired:
@@ -800,11 +802,6 @@ func (s *Server) patchSubmission(c *reqCtx) (any, *apiError) {
 			return nil, stateErr(fmt.Sprintf("A review submission in state %s cannot be canceled.", sub.state), "/data/attributes/canceled")
 		}
 		s.cancelSubmission(sub, c.now)
-		doc := s.single(c, &ref{tSubmissions, sub.id})
-		if s.opt.ReviewStage <= 0 {
-			sub.state = subComplete // control mode: canceling settles at once
-		}
-		return doc, nil
 	}
 	return s.single(c, &ref{tSubmissions, sub.id}), nil
 }

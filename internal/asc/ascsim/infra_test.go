@@ -376,10 +376,10 @@ func TestAutoAdvance(t *testing.T) {
 	}
 	h.srv.mu.Unlock()
 	d := h.demo
-	subID := h.mustSubmitNewVersion(t)
 	h.do("POST", "/v1/appStoreVersionPhasedReleases", resource("appStoreVersionPhasedReleases", "", nil,
 		map[string]any{"appStoreVersion": link("appStoreVersions", d.NewVersionID)})).must(t, 201)
 	h.do("PATCH", "/v1/appStoreVersions/"+d.NewVersionID, resource("appStoreVersions", d.NewVersionID, map[string]any{"releaseType": "AFTER_APPROVAL"}, nil)).must(t, 200)
+	subID := h.mustSubmitNewVersion(t)
 
 	h.srv.Tick()
 	h.checkVersionState(t, d.NewVersionID, "WAITING_FOR_REVIEW") // not yet due

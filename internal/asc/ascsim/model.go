@@ -97,15 +97,16 @@ func live(state string) bool {
 	return state == stReady || state == stReplaced
 }
 
-// openSubmission: states in which a submission is "still in progress" and
-// blocks creating another one for the app and platform. UNRESOLVED_ISSUES is
-// deliberately not among them: Apple accepts a new submission then and
-// refuses only the rejected version's item (ITEM_PART_OF_ANOTHER_SUBMISSION)
-// until the old submission is canceled; two independent field reports show
-// exactly that sequence.
+// openSubmission: states in which a submission is "in progress" and blocks
+// creating another one for the app and platform (rule one-open-submission).
+// UNRESOLVED_ISSUES is among them: fastlane/fastlane PR #19979 ("the creation
+// of a new submission is not allowed until the issues have been resolved or
+// the existing submission has been cancelled") and Apple's Help ("You can only
+// send one submission at a time per platform"). Some field reports describe
+// Apple accepting a new submission then; the stricter reading is modelled.
 func openSubmission(state string) bool {
 	switch state {
-	case subReady, subWaiting, subInReview, subCanceling, "COMPLETING":
+	case subReady, subWaiting, subInReview, subUnresolved, subCanceling, "COMPLETING":
 		return true
 	}
 	return false
@@ -134,8 +135,12 @@ type version struct {
 	locIDs                                    []string
 	phasedID                                  string
 	everReleased                              bool
-	stageSince                                time.Time
-	seq                                       int
+	// rejectedBuildID is the build App Review rejected as REJECTED or
+	// INVALID_BINARY; resubmitting with it is refused (rule
+	// binary-rejection-needs-new-build).
+	rejectedBuildID, rejectedAs string
+	stageSince                  time.Time
+	seq                         int
 }
 
 type localization struct {

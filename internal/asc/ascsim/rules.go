@@ -14,12 +14,15 @@ import (
 //	second step happens one stage later with ReviewStage > 0, or through
 //	Distribute in control mode (ReviewStage 0).
 //	IN_REVIEW/WAITING_FOR_REVIEW ─reject→ REJECTED | METADATA_REJECTED | INVALID_BINARY
+//	    ─resubmit (same submission)→ WAITING_FOR_REVIEW
 //	WAITING_FOR_REVIEW/IN_REVIEW ─cancel→ DEVELOPER_REJECTED
 //
 // Review submissions: READY_FOR_REVIEW → WAITING_FOR_REVIEW (submitted) →
 // IN_REVIEW → COMPLETE (approved) | UNRESOLVED_ISSUES (rejected; submit again
-// to resubmit); canceled → CANCELING → COMPLETE (Apple's enum has no
-// CANCELED; a canceled submission ends COMPLETE with its items REMOVED).
+// to resubmit, still open: it blocks a new submission); canceled → CANCELING
+// → COMPLETE at the next Tick, or one stage later with ReviewStage > 0
+// (Apple's enum has no CANCELED; a canceled submission ends COMPLETE with its
+// items REMOVED).
 // Items: READY_FOR_REVIEW → APPROVED | REJECTED | REMOVED.
 
 func (s *Server) setState(v *version, state string, now time.Time) {
@@ -86,6 +89,10 @@ func (s *Server) approveVersion(v *version, now time.Time) {
 // submission UNRESOLVED_ISSUES.
 func (s *Server) rejectVersion(v *version, state string, now time.Time) {
 	s.setState(v, state, now)
+	v.rejectedBuildID, v.rejectedAs = "", ""
+	if state == stRejected || state == stInvalidBinary {
+		v.rejectedBuildID, v.rejectedAs = v.buildID, state
+	}
 	if sub, it := s.st.submissionOf(v.id); sub != nil {
 		it.state = itemRejected
 		sub.state = subUnresolved
@@ -184,7 +191,7 @@ func (s *Server) advance(now time.Time) {
 			s.startReview(sub, now)
 		case sub.state == subInReview && due(sub.stageSince):
 			s.approveSubmission(sub, now)
-		case sub.state == subCanceling && due(sub.stageSince):
+		case sub.state == subCanceling && (stage <= 0 || due(sub.stageSince)):
 			sub.state = subComplete
 			sub.stageSince = now
 		}
