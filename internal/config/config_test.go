@@ -551,6 +551,12 @@ func TestParse(t *testing.T) {
 		{name: "two documents", yaml: "poll: \"@hourly\"\n---\npoll: \"@daily\"\n", wantErr: "config: ascbot.yaml: more than one YAML document"},
 		{name: "bad cron", yaml: "poll: \"@every x\"\n", wantErr: `config: poll: bad cron spec "@every x": …`},
 		{name: "bad cron fields", yaml: "poll: \"61 * * * *\"\n", wantErr: `config: poll: bad cron spec "61 * * * *": …`},
+		// robfig/cron's parser panics on a time zone with nothing after it.
+		{name: "time zone alone", yaml: "poll: \"TZ=UTC\"\n", wantErr: `config: poll: bad cron spec "TZ=UTC": malformed: expected five crontab fields, optionally after TZ=<zone> and a space, or a descriptor such as @every 2m`},
+		{name: "cron time zone alone", yaml: "poll: \"CRON_TZ=Asia/Tokyo\"\n", wantErr: `config: poll: bad cron spec "CRON_TZ=Asia/Tokyo": malformed: …`},
+		{name: "never fires", yaml: "poll: \"0 0 30 2 *\"\n", wantErr: `config: poll: bad cron spec "0 0 30 2 *": it never fires: its day of month (30) and month (2) never meet`},
+		{name: "never fires with a time zone", yaml: "poll: \"TZ=Asia/Tokyo 0 0 31 4,6 *\"\n", wantErr: `config: poll: bad cron spec "TZ=Asia/Tokyo 0 0 31 4,6 *": it never fires: its day of month (31) and month (4,6) never meet`},
+		{name: "leap day fires", yaml: "poll: \"0 0 29 2 *\"\n", check: func(f *config.File) error { return want(f.Poll, "0 0 29 2 *") }},
 		{name: "bad default approver", yaml: "approvers: [alice]\n", wantErr: `config: approvers[0]: "alice" must be a Slack user (U…/W…) or user group (S…) id`},
 		{name: "app without id", yaml: "apps:\n  - channel: C01\n", wantErr: "config: apps[0]: id or bundle_id required"},
 		{name: "duplicate id", yaml: "apps:\n  - id: \"123\"\n    channel: C01\n  - id: \"123\"\n    channel: C02\n", wantErr: "config: apps[1]: duplicate app 123 (also apps[0])"},

@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -83,7 +82,7 @@ func (f *File) defaultAndValidate() error {
 	if strings.TrimSpace(f.Poll) == "" {
 		f.Poll = DefaultPoll
 	}
-	if _, err := cron.ParseStandard(f.Poll); err != nil {
+	if _, err := ParseSchedule(f.Poll); err != nil {
 		return &Error{Field: "poll", Problem: fmt.Sprintf("bad cron spec %q", f.Poll), Err: err}
 	}
 	if err := checkPrincipals("approvers", f.Approvers); err != nil {

@@ -78,6 +78,8 @@ func TestNewValidates(t *testing.T) {
 		{"hourly descriptor", func(o *Options) { o.Schedule = "@hourly" }, true, time.Hour},
 		{"bad schedule", func(o *Options) { o.Schedule = "every two minutes" }, false, 0},
 		{"seconds field refused", func(o *Options) { o.Schedule = "*/5 * * * * *" }, false, 0},
+		{"time zone alone refused without a panic", func(o *Options) { o.Schedule = "TZ=UTC" }, false, 0},
+		{"spec that never fires refused", func(o *Options) { o.Schedule = "0 0 30 2 *" }, false, 0},
 		{"no client", func(o *Options) { o.ASC = nil }, false, 0},
 		{"no store", func(o *Options) { o.Store = nil }, false, 0},
 		{"no release", func(o *Options) { o.Release = nil }, false, 0},

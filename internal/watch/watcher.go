@@ -136,9 +136,6 @@ type Watcher struct {
 	bg         sync.WaitGroup
 }
 
-// cronParser is the standard five-field parser plus descriptors (@every, @hourly…).
-var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
 // ErrInvalidOptions is wrapped by New's errors about missing or bad options.
 var ErrInvalidOptions = errors.New("invalid watcher options")
 
@@ -159,7 +156,7 @@ func New(o Options) (*Watcher, error) {
 	if spec == "" {
 		spec = config.DefaultPoll
 	}
-	sched, err := cronParser.Parse(spec)
+	sched, err := config.ParseSchedule(spec)
 	if err != nil {
 		return nil, fmt.Errorf("creating watcher: %w: parsing schedule %q: %w", ErrInvalidOptions, spec, err)
 	}
@@ -223,7 +220,6 @@ func (w *Watcher) Start() {
 	}
 	lg := cronLogger{w.log}
 	c := cron.New(
-		cron.WithParser(cronParser),
 		cron.WithLogger(lg),
 		cron.WithChain(cron.Recover(lg), cron.SkipIfStillRunning(lg)),
 	)
