@@ -97,6 +97,9 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (err error) {
 		slack.OptionAppLevelToken(cfg.Slack.AppToken.Reveal()),
 		slack.OptionAPIURL(cfg.Slack.APIURL),
 	)
+	if err := checkBotToken(ctx, api); err != nil {
+		return err
+	}
 	sm := socketmode.New(api, o.SocketOptions...)
 	bot := slackui.New(slackui.Options{Socket: sm, Store: st, Logger: log, Clock: now, Metrics: m, Sandbox: cfg.Mode != config.ModeNormal})
 	rel := release.New(release.Options{ASC: client, Store: st, Config: cfg, Groups: bot.Groups(), Logger: log, Clock: now})
@@ -130,9 +133,12 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (err error) {
 	}
 
 	w.Start()
+	// prune runs until Run returns, whatever the reason: waiting for the
+	// parent context alone hung Run when Slack refused the app token.
+	pruneCtx, stopPrune := context.WithCancel(ctx)
 	pruneDone := make(chan struct{})
-	go func() { defer close(pruneDone); prune(ctx, st, now, log) }()
-	defer func() { <-pruneDone }()
+	go func() { defer close(pruneDone); prune(pruneCtx, st, now, log) }()
+	defer func() { stopPrune(); <-pruneDone }()
 	if o.Ready != nil {
 		o.Ready(rt)
 	}
@@ -151,6 +157,34 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (err error) {
 	}
 	log.Info("ascbot stopped")
 	return runErr
+}
+
+// slackTokenErrors are the auth.test answers that mean the bot token will
+// never work: running on would answer nothing while /healthz said ok.
+var slackTokenErrors = map[string]bool{
+	"invalid_auth": true, "not_authed": true, "token_revoked": true, "token_expired": true,
+	"account_inactive": true,
+}
+
+// authTestTimeout bounds the start-up check of the bot token.
+const authTestTimeout = 15 * time.Second
+
+// checkBotToken calls auth.test once at start. A token Slack refuses is
+// fatal (an error wrapping slackui.ErrFatalSlack, so cmd/bot exits non-zero
+// and systemd or Kubernetes see it); Slack being unreachable is fatal too:
+// the bot could not have answered anything.
+func checkBotToken(ctx context.Context, api *slack.Client) error {
+	actx, cancel := context.WithTimeout(ctx, authTestTimeout)
+	defer cancel()
+	_, err := api.AuthTestContext(actx)
+	if err == nil {
+		return nil
+	}
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && slackTokenErrors[se.Err] {
+		return fmt.Errorf("%w: Slack refused SLACK_BOT_TOKEN (auth.test): %w", slackui.ErrFatalSlack, err)
+	}
+	return fmt.Errorf("%w: checking SLACK_BOT_TOKEN with auth.test: %w", slackui.ErrFatalSlack, err)
 }
 
 // markRetention is how long envelope and notice marks are kept. The watcher

@@ -114,11 +114,17 @@ func TestRevokedSlackTokenExitsWithFatalError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Run must return on its own, long before this context ends: it hung
+	// until the context did while the store pruner waited for it.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	start := time.Now()
 	err = app.Run(ctx, cfg, app.Options{})
 	if !errors.Is(err, slackui.ErrFatalSlack) || !strings.Contains(err.Error(), "invalid_auth") {
 		t.Fatalf("Run = %v, want a fatal invalid_auth error", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Run returned after %v, want within 2s of Slack's refusal", d)
 	}
 	// The store was closed: the file opens again at once.
 	st, err := store.Open(h.env["ASCBOT_DB"], store.WithTimeout(200*time.Millisecond))
