@@ -91,7 +91,7 @@ func (s *Service) Allowed(ctx context.Context, user string, ids []string, emptyM
 		}
 		members, err := s.groups.GroupMembers(ctx, id)
 		if err != nil {
-			return false, fmt.Errorf("reading members of user group %s: %w", id, err)
+			return false, &MembershipError{Group: id, Err: err}
 		}
 		for _, m := range members {
 			if m == user {
@@ -110,11 +110,22 @@ func (s *Service) Approvers(a config.App) []string {
 	return s.cfg.Approvers
 }
 
+// lookupFailed audits a permission check that could not be made (Slack's
+// user-group lookup failed) as a refusal and names the action in the error.
+func (s *Service) lookupFailed(err error, user, action string, app asc.App, version string) error {
+	s.audit(user, action, app.ID, s.versionString(app.ID, version), "refused", "user-group lookup failed: "+err.Error())
+	var me *MembershipError
+	if errors.As(err, &me) {
+		me.Action = action + " " + app.Name
+	}
+	return err
+}
+
 func (s *Service) requireSubmitter(ctx context.Context, user, action string, app asc.App, version string) error {
 	cfg := s.AppConfig(app)
 	ok, err := s.Allowed(ctx, user, cfg.Submitters, true)
 	if err != nil {
-		return err
+		return s.lookupFailed(err, user, action, app, version)
 	}
 	if !ok {
 		s.audit(user, action, app.ID, s.versionString(app.ID, version), "refused", "not a submitter")
@@ -132,7 +143,7 @@ func (s *Service) requireApprover(ctx context.Context, user, action string, app 
 	}
 	ok, err := s.Allowed(ctx, user, approvers, false)
 	if err != nil {
-		return err
+		return s.lookupFailed(err, user, action, app, version)
 	}
 	if !ok {
 		s.audit(user, action, app.ID, s.versionString(app.ID, version), "refused", "not an approver")

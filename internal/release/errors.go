@@ -31,6 +31,20 @@ func (e *RefusedError) Error() string {
 	return fmt.Sprintf("you may not %s: %s", e.Action, e.Reason)
 }
 
+// MembershipError means Slack's user-group lookup failed while checking
+// whether the user may act; nothing was done (refused, and audited).
+type MembershipError struct {
+	Action string // e.g. "release KotenOCR"
+	Group  string // the user group whose members could not be read
+	Err    error
+}
+
+func (e *MembershipError) Error() string {
+	return fmt.Sprintf("checking who may %s: Slack's user-group lookup of %s failed: %v", e.Action, e.Group, e.Err)
+}
+
+func (e *MembershipError) Unwrap() error { return e.Err }
+
 // BlockedError means the workflow cannot go on until something is fixed
 // (a failed preflight, another submission in the way, the wrong state).
 type BlockedError struct {

@@ -91,7 +91,7 @@ type Bot struct {
 	inflight  sync.WaitGroup
 	connected atomic.Bool
 	cardLocks keyedMutex
-	groups    *groupCache
+	groups    groupLookup
 	posters   *poster
 }
 
@@ -113,7 +113,7 @@ func New(o Options) *Bot {
 	if b.timeout == 0 {
 		b.timeout = 2 * time.Minute
 	}
-	b.groups = newGroupCache(b.api, 5*time.Minute, b.now)
+	b.groups = groupLookup{api: b.api}
 	b.posters = newPoster(b.api, b.log)
 	return b
 }
@@ -295,6 +295,7 @@ func redactTicket(s string) string { return ticketRe.ReplaceAllString(s, "ticket
 // userMessage turns a workflow error into words for the person who pressed.
 func userMessage(err error) string {
 	var (
+		lookup  *release.MembershipError
 		stale   *release.StaleError
 		refused *release.RefusedError
 		blocked *release.BlockedError
@@ -302,6 +303,8 @@ func userMessage(err error) string {
 		nf      *release.NotFoundError
 	)
 	switch {
+	case errors.As(err, &lookup):
+		return "🚫 Nothing was done: Slack's user-group lookup failed, so I could not check that you may " + lookup.Action + " (" + lookup.Err.Error() + "). Try again in a moment; if it keeps failing, check the user groups in the ascbot config."
 	case errors.As(err, &refused):
 		return "🚫 " + capitalize(refused.Error()) + "."
 	case errors.As(err, &stale):

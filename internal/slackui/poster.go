@@ -104,39 +104,19 @@ func (p *poster) respond(ctx context.Context, responseURL string, inChannel bool
 	})
 }
 
-// groupCache resolves Slack user groups (usergroups.users.list) with a short cache.
-type groupCache struct {
+// groupLookup resolves Slack user groups (usergroups.users.list) at the
+// time of each question, with no cache: membership decides who may release,
+// and someone removed from the release group must lose that at once. A
+// release is rare and the call is cheap.
+type groupLookup struct {
 	api API
-	ttl time.Duration
-	now func() time.Time
-
-	mu      sync.Mutex
-	entries map[string]groupEntry
-}
-
-type groupEntry struct {
-	members []string
-	at      time.Time
-}
-
-func newGroupCache(api API, ttl time.Duration, now func() time.Time) *groupCache {
-	return &groupCache{api: api, ttl: ttl, now: now, entries: map[string]groupEntry{}}
 }
 
 // GroupMembers implements release.GroupResolver.
-func (g *groupCache) GroupMembers(ctx context.Context, groupID string) ([]string, error) {
-	g.mu.Lock()
-	e, ok := g.entries[groupID]
-	g.mu.Unlock()
-	if ok && g.now().Sub(e.at) < g.ttl {
-		return e.members, nil
-	}
+func (g groupLookup) GroupMembers(ctx context.Context, groupID string) ([]string, error) {
 	members, err := g.api.GetUserGroupMembersContext(ctx, groupID)
 	if err != nil {
 		return nil, fmt.Errorf("calling usergroups.users.list for %s: %w", groupID, err)
 	}
-	g.mu.Lock()
-	g.entries[groupID] = groupEntry{members: members, at: g.now()}
-	g.mu.Unlock()
 	return members, nil
 }
