@@ -2,6 +2,7 @@ package asc
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -228,6 +229,15 @@ func TestRequestsConformToSpec(t *testing.T) {
 			return err
 		}},
 		{"Versions.Get", func() error { _, _, err := c.Versions.Get(ctx, "v1"); return err }},
+		{"Versions.GetDetail", func() error { _, _, err := c.Versions.GetDetail(ctx, "v1"); return err }},
+		{"Versions.FindDetail", func() error {
+			_, _, err := c.Versions.FindDetail(ctx, "a1", "1.1", PlatformIOS)
+			if errors.Is(err, ErrNotFound) {
+				err = nil // the recording server answers an empty collection
+			}
+			return err
+		}},
+		{"Apps.Overview", func() error { _, _, err := c.Apps.Overview(ctx, "a1"); return err }},
 		{"Versions.Create", func() error {
 			_, _, err := c.Versions.Create(ctx, VersionCreate{AppID: "a1", Platform: PlatformIOS, VersionString: "1.1", ReleaseType: ReleaseScheduled, EarliestReleaseDate: &when})
 			return err

@@ -14,7 +14,7 @@ type IAPService service
 // List returns the app's in-app purchases (all pages).
 // GET /v1/apps/{id}/inAppPurchasesV2
 func (s *IAPService) List(ctx context.Context, appID string) ([]InAppPurchase, *Response, error) {
-	q := query{}.set("fields[inAppPurchases]", "name", "productId", "inAppPurchaseType", "state").setInt("limit", 200)
+	q := query{}.set("fields[inAppPurchases]", iapFields...).setInt("limit", 200)
 	var out []InAppPurchase
 	resp, err := s.client.getAll(ctx, "/v1/apps/"+url.PathEscape(appID)+"/inAppPurchasesV2", q, func(doc *Document) error {
 		rs, err := manyOf(doc, "inAppPurchases")
@@ -22,16 +22,11 @@ func (s *IAPService) List(ctx context.Context, appID string) ([]InAppPurchase, *
 			return err
 		}
 		for i := range rs {
-			var a struct {
-				Name              string             `json:"name"`
-				ProductID         string             `json:"productId"`
-				InAppPurchaseType string             `json:"inAppPurchaseType"`
-				State             InAppPurchaseState `json:"state"`
-			}
-			if err := rs[i].DecodeAttributes(&a); err != nil {
+			p, err := iapFrom(&rs[i])
+			if err != nil {
 				return err
 			}
-			out = append(out, InAppPurchase{ID: rs[i].ID, Name: a.Name, ProductID: a.ProductID, Type: a.InAppPurchaseType, State: a.State})
+			out = append(out, p)
 		}
 		return nil
 	})
@@ -39,6 +34,22 @@ func (s *IAPService) List(ctx context.Context, appID string) ([]InAppPurchase, *
 		return nil, resp, fmt.Errorf("listing in-app purchases of app %s: %w", appID, err)
 	}
 	return out, resp, nil
+}
+
+// iapFields are the in-app purchase attributes the bot reads.
+var iapFields = []string{"name", "productId", "inAppPurchaseType", "state"}
+
+func iapFrom(r *Resource) (InAppPurchase, error) {
+	var a struct {
+		Name              string             `json:"name"`
+		ProductID         string             `json:"productId"`
+		InAppPurchaseType string             `json:"inAppPurchaseType"`
+		State             InAppPurchaseState `json:"state"`
+	}
+	if err := r.DecodeAttributes(&a); err != nil {
+		return InAppPurchase{}, err
+	}
+	return InAppPurchase{ID: r.ID, Name: a.Name, ProductID: a.ProductID, Type: a.InAppPurchaseType, State: a.State}, nil
 }
 
 // Submit submits a READY_TO_SUBMIT in-app purchase for review.

@@ -20,22 +20,30 @@ type phasedAttrs struct {
 	CurrentDayNumber   int                `json:"currentDayNumber"`
 }
 
-func decodePhased(doc *Document) (*PhasedRelease, error) {
-	r, err := oneOf(doc, "appStoreVersionPhasedReleases")
-	if err != nil || r == nil {
-		return nil, err
-	}
+func phasedFrom(r *Resource) (PhasedRelease, error) {
 	var a phasedAttrs
 	if err := r.DecodeAttributes(&a); err != nil {
-		return nil, err
+		return PhasedRelease{}, err
 	}
-	return &PhasedRelease{
+	return PhasedRelease{
 		ID:                 r.ID,
 		State:              a.PhasedReleaseState,
 		StartDate:          a.StartDate.t,
 		TotalPauseDuration: a.TotalPauseDuration,
 		CurrentDayNumber:   a.CurrentDayNumber,
 	}, nil
+}
+
+func decodePhased(doc *Document) (*PhasedRelease, error) {
+	r, err := oneOf(doc, "appStoreVersionPhasedReleases")
+	if err != nil || r == nil {
+		return nil, err
+	}
+	p, err := phasedFrom(r)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
 // Get returns the version's phased release, or nil (no error) when it has

@@ -33,12 +33,28 @@ func submissionFrom(r *Resource) (ReviewSubmission, error) {
 	}, nil
 }
 
+// submissionWithItems decodes a submission and, when doc includes them, its items.
+func submissionWithItems(r *Resource, doc *Document) (ReviewSubmission, error) {
+	sub, err := submissionFrom(r)
+	if err != nil {
+		return sub, err
+	}
+	items, ok, complete, err := related(doc, r, "items", "reviewSubmissionItems", itemFrom)
+	if err != nil {
+		return sub, err
+	}
+	if ok {
+		sub.Items, sub.ItemsComplete = items, complete
+	}
+	return sub, nil
+}
+
 func decodeSubmission(doc *Document) (*ReviewSubmission, error) {
 	r, err := oneOf(doc, "reviewSubmissions")
 	if err != nil || r == nil {
 		return nil, orNull(err)
 	}
-	sub, err := submissionFrom(r)
+	sub, err := submissionWithItems(r, doc)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +125,7 @@ func (s *SubmissionsService) List(ctx context.Context, appID string, opt Submiss
 			return err
 		}
 		for i := range rs {
-			sub, err := submissionFrom(&rs[i])
+			sub, err := submissionWithItems(&rs[i], doc)
 			if err != nil {
 				return err
 			}

@@ -84,6 +84,11 @@ type ReviewSubmission struct {
 	VersionID string
 	// ItemIDs are the items' ids when the response carried the linkage.
 	ItemIDs []string
+	// Items are the items themselves, decoded from the response's included
+	// array (List, ListOpen and Get ask for them); ItemsComplete is true only
+	// when every item was there (none left out by limit[items]).
+	Items         []ReviewSubmissionItem
+	ItemsComplete bool
 }
 
 // ReviewSubmissionItem is a reviewSubmissionItems resource.

@@ -303,6 +303,19 @@ func TestResponsesConformToSpec(t *testing.T) {
 		"/v1/apps/" + d.AppID + "/appAvailabilityV2?include=territoryAvailabilities",
 		"/v1/apps/" + d.AppID + "/inAppPurchasesV2",
 		"/v1/appStoreVersions/" + d.NewVersionID + "?include=build,app,appStoreVersionLocalizations,appStoreVersionPhasedRelease",
+		// The bot's compound reads, with their sparse fieldsets and limits.
+		"/v1/appStoreVersions/" + d.NewVersionID + "?include=app,build,appStoreVersionLocalizations,appStoreVersionPhasedRelease" +
+			"&fields[appStoreVersions]=platform,versionString,appVersionState,app,build,appStoreVersionLocalizations,appStoreVersionPhasedRelease" +
+			"&fields[apps]=bundleId&fields[builds]=version,processingState,usesNonExemptEncryption" +
+			"&fields[appStoreVersionLocalizations]=locale,whatsNew&fields[appStoreVersionPhasedReleases]=phasedReleaseState,currentDayNumber" +
+			"&limit[appStoreVersionLocalizations]=50",
+		"/v1/apps/" + d.AppID + "/appStoreVersions?filter[versionString]=1.1.0&filter[platform]=IOS&include=build,appStoreVersionLocalizations,appStoreVersionPhasedRelease" +
+			"&fields[appStoreVersionLocalizations]=locale,whatsNew&limit[appStoreVersionLocalizations]=50&limit=10",
+		"/v1/apps/" + d.AppID + "?include=appStoreVersions,inAppPurchasesV2&limit[appStoreVersions]=50&limit[inAppPurchasesV2]=50" +
+			"&fields[apps]=name,bundleId,appStoreVersions,inAppPurchasesV2&fields[appStoreVersions]=platform,versionString,appVersionState" +
+			"&fields[inAppPurchases]=name,productId,inAppPurchaseType,state",
+		"/v1/reviewSubmissions?filter[app]=" + d.AppID + "&filter[state]=WAITING_FOR_REVIEW&include=items,appStoreVersionForReview" +
+			"&fields[reviewSubmissions]=platform,state,items,appStoreVersionForReview&fields[reviewSubmissionItems]=state,appStoreVersion&limit[items]=50",
 		"/v1/appStoreVersions/" + d.NewVersionID + "/build",
 		"/v1/appStoreVersions/" + d.NewVersionID + "/appStoreVersionLocalizations?include=appStoreVersion",
 		"/v1/appStoreVersions/" + d.NewVersionID + "/appStoreVersionPhasedRelease",
