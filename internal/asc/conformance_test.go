@@ -237,6 +237,7 @@ func TestRequestsConformToSpec(t *testing.T) {
 			}
 			return err
 		}},
+		{"Versions.ListDetail", func() error { _, _, err := c.Versions.ListDetail(ctx, "a1", PlatformIOS); return err }},
 		{"Apps.Overview", func() error { _, _, err := c.Apps.Overview(ctx, "a1"); return err }},
 		{"Versions.Create", func() error {
 			_, _, err := c.Versions.Create(ctx, VersionCreate{AppID: "a1", Platform: PlatformIOS, VersionString: "1.1", ReleaseType: ReleaseScheduled, EarliestReleaseDate: &when})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 )
 
 // Compound reads: one request returns a resource and, in the document's
@@ -219,4 +220,42 @@ func (s *AppsService) Overview(ctx context.Context, appID string) (*AppOverview,
 	}
 	sortVersions(o.Versions)
 	return o, resp, nil
+}
+
+// ListDetail returns the app's versions on platform (all pages, newest
+// first), each with its attached build and phased release, in one request a
+// page (localizations are not included):
+//
+//	GET /v1/apps/{id}/appStoreVersions?filter[platform]=…&include=build,appStoreVersionPhasedRelease&limit=200
+func (s *VersionsService) ListDetail(ctx context.Context, appID string, platform Platform) ([]VersionDetail, *Response, error) {
+	q := query{}.
+		set("filter[platform]", string(platform)).
+		set("include", "build", "appStoreVersionPhasedRelease").
+		set("fields[appStoreVersions]", with(versionFields, "build", "appStoreVersionPhasedRelease")...).
+		set("fields[builds]", buildFields...).
+		set("fields[appStoreVersionPhasedReleases]", "phasedReleaseState", "startDate", "totalPauseDuration", "currentDayNumber").
+		setInt("limit", 200)
+	var out []VersionDetail
+	resp, err := s.client.getAll(ctx, "/v1/apps/"+url.PathEscape(appID)+"/appStoreVersions", q, func(doc *Document) error {
+		rs, err := manyOf(doc, "appStoreVersions")
+		if err != nil {
+			return err
+		}
+		for i := range rs {
+			d, err := versionDetailFrom(&rs[i], doc)
+			if err != nil {
+				return err
+			}
+			if d.Version.AppID == "" {
+				d.Version.AppID = appID
+			}
+			out = append(out, *d)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, resp, fmt.Errorf("listing versions of app %s with their builds: %w", appID, err)
+	}
+	slices.SortStableFunc(out, func(a, b VersionDetail) int { return newestFirst(a.Version.CreatedDate, b.Version.CreatedDate) })
+	return out, resp, nil
 }

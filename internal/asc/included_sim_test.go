@@ -82,6 +82,26 @@ func TestCompoundReadsAgainstSimulator(t *testing.T) {
 		}
 	})
 
+	t.Run("ListDetail", func(t *testing.T) {
+		sim.ResetRequests()
+		ds, _, err := c.Versions.ListDetail(ctx, ids.AppID, asc.PlatformIOS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(sim.Requests()); n != 1 {
+			t.Fatalf("%d requests, want 1", n)
+		}
+		if len(ds) != 2 || ds[0].Version.ID != ids.NewVersionID || ds[1].Version.ID != ids.LiveVersionID {
+			t.Fatalf("versions = %+v", ds)
+		}
+		if ds[0].Build == nil || ds[0].Build.ID != ids.Build4ID || ds[1].Build == nil || ds[1].Build.ID != ids.LiveBuildID {
+			t.Errorf("builds = %+v / %+v", ds[0].Build, ds[1].Build)
+		}
+		if ds[0].Localizations != nil {
+			t.Errorf("localizations were not asked for: %+v", ds[0].Localizations)
+		}
+	})
+
 	t.Run("Overview", func(t *testing.T) {
 		sim.ResetRequests()
 		o, _, err := c.Apps.Overview(ctx, ids.AppID)

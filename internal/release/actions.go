@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/ascbot/ascbot/internal/asc"
 	"github.com/ascbot/ascbot/internal/config"
@@ -210,7 +213,9 @@ func (s *Service) AttachBuild(ctx context.Context, user string, snap Snapshot) (
 	}
 	var attached *asc.Build
 	_, err = s.act(ctx, store.Action{Key: fmt.Sprintf("attach/%s/%d/%s", snap.VersionID, snap.Rev, snap.Arg), Kind: "attach-build", User: user, AppID: app.ID, VersionID: snap.VersionID, Intent: snap.VersionID}, func() (string, error) {
-		v, err := s.Load(ctx, snap.AppID, snap.VersionID)
+		// Read only what the attach acts on, in one round trip: the version
+		// (state, build), its builds and the open review submissions.
+		v, err := s.read(ctx, snap.AppID, snap.VersionID, "", "", partVersion|partBuilds|partSubmissions)
 		if err != nil {
 			return "", err
 		}
@@ -241,9 +246,15 @@ func (s *Service) AttachBuild(ctx context.Context, user string, snap Snapshot) (
 				if err != nil {
 					return "", blockedOr(err, "answering export compliance for build "+b.Version)
 				}
+				nb.MarketingVersion, nb.Platform = b.MarketingVersion, b.Platform
 				b = nb
 			}
 		}
+		// The card afterwards: what was read, with the build just attached.
+		after := *v
+		after.Version.BuildID, after.Build = b.ID, b
+		after.Preflight = s.preflight(&after, nil)
+		s.remember(&after)
 		attached = b
 		return "attached build " + b.Version, nil
 	})
@@ -301,11 +312,12 @@ func (s *Service) SetNotes(ctx context.Context, user, appID, versionID string, n
 	if err := s.store.PutDraft(store.Draft{Key: DraftKey(versionID), Notes: notes, Encryption: encryption, UpdatedAt: s.now()}); err != nil {
 		return nil, fmt.Errorf("saving the notes draft: %w", err)
 	}
-	v, err := s.Load(ctx, appID, versionID)
+	// Read the version's localizations and build (one request); whether it
+	// is a first version comes with it from the card's last read.
+	v, err := s.read(ctx, appID, versionID, "", "", partVersion)
 	if err != nil {
 		return nil, err
 	}
-	var changed []string
 	if !v.FirstVersion {
 		if bad := ValidateNotes(notes, false); len(bad) > 0 {
 			var rs []string
@@ -314,22 +326,69 @@ func (s *Service) SetNotes(ctx context.Context, user, appID, versionID string, n
 			}
 			return nil, &BlockedError{Reasons: rs}
 		}
-		for _, l := range v.Localizations {
+	}
+	// Every write is independent of the others: send them at once. Each
+	// runs to its end (no shared cancellation), so what went through is known.
+	locs := slices.Clone(v.Localizations)
+	var (
+		g      errgroup.Group
+		done   = make([]bool, len(locs))
+		errs   = make([]error, len(locs)+1)
+		newBld *asc.Build
+	)
+	if !v.FirstVersion {
+		for i, l := range locs {
 			text, ok := notes[l.Locale]
 			if !ok || text == l.WhatsNew {
 				continue
 			}
-			if _, _, err := s.asc.Localizations.SetWhatsNew(ctx, l.ID, text); err != nil {
-				return changed, blockedOr(err, "setting What's New ("+l.Locale+")")
-			}
-			changed = append(changed, l.Locale)
+			g.Go(func() error {
+				nl, _, err := s.asc.Localizations.SetWhatsNew(ctx, l.ID, text)
+				if err != nil {
+					errs[i] = blockedOr(err, "setting What's New ("+l.Locale+")")
+					return nil
+				}
+				locs[i].WhatsNew = text
+				if nl != nil && nl.Locale != "" {
+					locs[i].WhatsNew = nl.WhatsNew
+				}
+				done[i] = true
+				return nil
+			})
 		}
 	}
 	if encryption != nil && v.Build != nil && v.Build.UsesNonExemptEncryption == nil {
-		if _, _, err := s.asc.Builds.SetUsesNonExemptEncryption(ctx, v.Build.ID, *encryption); err != nil {
-			return changed, blockedOr(err, "answering export compliance")
+		g.Go(func() error {
+			b, _, err := s.asc.Builds.SetUsesNonExemptEncryption(ctx, v.Build.ID, *encryption)
+			if err != nil {
+				errs[len(locs)] = blockedOr(err, "answering export compliance")
+				return nil
+			}
+			b.MarketingVersion, b.Platform = v.Build.MarketingVersion, v.Build.Platform
+			newBld = b
+			return nil
+		})
+	}
+	_ = g.Wait()
+	var changed []string
+	for i, ok := range done {
+		if ok {
+			changed = append(changed, locs[i].Locale)
 		}
+	}
+	if newBld != nil {
 		changed = append(changed, "export compliance")
+	}
+	// The card afterwards: what was read, with what the writes returned.
+	after := *v
+	after.Localizations = locs
+	if newBld != nil {
+		after.Build = newBld
+	}
+	after.Preflight = s.preflight(&after, nil)
+	s.remember(&after)
+	if err := errors.Join(errs...); err != nil {
+		return changed, err
 	}
 	detail := "What's New: " + strings.Join(changed, ", ")
 	if len(changed) == 0 {
@@ -362,7 +421,10 @@ func (s *Service) Submit(ctx context.Context, user string, snap Snapshot) (strin
 		return "", err
 	}
 	return s.act(ctx, store.Action{Key: fmt.Sprintf("submit/%s/%d", snap.VersionID, snap.Rev), Kind: "submit", User: user, AppID: app.ID, VersionID: snap.VersionID, Intent: snap.VersionID}, func() (string, error) {
-		v, err := s.Load(ctx, snap.AppID, snap.VersionID)
+		// Read what the submit acts on, in one round trip: the version with
+		// its build and localizations (the preflight), and the open review
+		// submissions (one to reuse, or one in the way).
+		v, err := s.read(ctx, snap.AppID, snap.VersionID, "", "", partVersion|partSubmissions)
 		if err != nil {
 			return "", err
 		}
@@ -418,6 +480,18 @@ func (s *Service) Submit(ctx context.Context, user string, snap Snapshot) (strin
 		if err != nil {
 			return "", blockedOr(err, doing)
 		}
+		// The card afterwards: what was read, with the submission the write
+		// returned. Apple moves the versions of a submitted submission to
+		// its state (WAITING_FOR_REVIEW), which the PATCH answer does not
+		// carry; the watcher corrects the card if Apple says otherwise.
+		after := *v
+		after.Submission, after.Draft = done, nil
+		if done.State == asc.SubmissionWaitingForReview {
+			after.Version.AppVersionState = asc.StateWaitingForReview
+			after.Version.AppStoreState = string(asc.StateWaitingForReview)
+		}
+		after.Preflight = s.preflight(&after, nil)
+		s.remember(&after)
 		if _, err := s.store.UpdateCard(app.ID, v.Version.ID, func(c *store.Card) error {
 			c.SubmittedBy = user
 			c.SubmissionID = done.ID

@@ -46,6 +46,11 @@ type Service struct {
 
 	appsMu sync.Mutex
 	apps   map[string]appEntry
+	// appList is the last list of every app the key sees, for ResolveApp.
+	appList   []asc.App
+	appListAt time.Time
+
+	views viewCache
 }
 
 type appEntry struct {
@@ -108,35 +113,77 @@ func (s *Service) App(ctx context.Context, appID string) (asc.App, error) {
 	if err != nil {
 		return asc.App{}, fmt.Errorf("reading app %s: %w", appID, err)
 	}
-	s.appsMu.Lock()
-	s.apps[appID] = appEntry{app: *app, at: s.now()}
-	s.appsMu.Unlock()
+	s.rememberApp(*app)
 	return *app, nil
+}
+
+// rememberApp caches an app read as part of something else.
+func (s *Service) rememberApp(app asc.App) {
+	s.appsMu.Lock()
+	s.apps[app.ID] = appEntry{app: app, at: s.now()}
+	s.appsMu.Unlock()
 }
 
 // ResolveApp finds the app a user named by id, bundle id or name
 // (case-insensitive). With no exact match it returns the closest names.
+//
+// The list of apps (names, bundle ids) is kept for a few minutes, refreshed
+// by every poll: a name that matches exactly one app in it costs no request.
+// Anything else (no match, several) is checked against a fresh list.
 func (s *Service) ResolveApp(ctx context.Context, query string) (asc.App, []asc.App, error) {
+	if apps, ok := s.cachedAppList(); ok {
+		if exact := exactApps(query, apps); len(exact) == 1 {
+			return exact[0], nil, nil
+		}
+	}
 	apps, _, err := s.asc.Apps.List(ctx)
 	if err != nil {
 		return asc.App{}, nil, fmt.Errorf("listing apps: %w", err)
 	}
-	var exact []asc.App
-	for _, a := range apps {
-		if a.ID == query || strings.EqualFold(a.BundleID, query) || strings.EqualFold(a.Name, query) {
-			exact = append(exact, a)
-		}
-	}
+	s.rememberAppList(apps)
+	exact := exactApps(query, apps)
 	if len(exact) == 1 {
-		s.appsMu.Lock()
-		s.apps[exact[0].ID] = appEntry{app: exact[0], at: s.now()}
-		s.appsMu.Unlock()
+		s.rememberApp(exact[0])
 		return exact[0], nil, nil
 	}
 	if len(exact) > 1 {
 		return asc.App{}, exact, &NotFoundError{Query: query, Ambiguous: true, Closest: exact}
 	}
 	return asc.App{}, nil, &NotFoundError{Query: query, Closest: closestApps(query, apps, 3)}
+}
+
+// appListTTL is how long a list of the key's apps answers name look-ups.
+const appListTTL = 10 * time.Minute
+
+func (s *Service) cachedAppList() ([]asc.App, bool) {
+	s.appsMu.Lock()
+	defer s.appsMu.Unlock()
+	if s.appList == nil || s.now().Sub(s.appListAt) >= appListTTL {
+		return nil, false
+	}
+	return s.appList, true
+}
+
+// rememberAppList keeps a fresh list of the key's apps (and each app).
+func (s *Service) rememberAppList(apps []asc.App) {
+	now := s.now()
+	s.appsMu.Lock()
+	defer s.appsMu.Unlock()
+	s.appList, s.appListAt = slices.Clone(apps), now
+	for _, a := range apps {
+		s.apps[a.ID] = appEntry{app: a, at: now}
+	}
+}
+
+// exactApps returns the apps whose id, bundle id or name is query (any case).
+func exactApps(query string, apps []asc.App) []asc.App {
+	var exact []asc.App
+	for _, a := range apps {
+		if a.ID == query || strings.EqualFold(a.BundleID, query) || strings.EqualFold(a.Name, query) {
+			exact = append(exact, a)
+		}
+	}
+	return exact
 }
 
 // NotFoundError says an app name matched nothing (or more than one app).

@@ -41,6 +41,7 @@ func (s *Service) WatchedApps(ctx context.Context) ([]WatchedApp, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listing apps: %w", err)
 	}
+	s.rememberAppList(apps)
 	byID := map[string]asc.App{}
 	for _, a := range apps {
 		byID[a.ID] = a

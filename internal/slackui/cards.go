@@ -42,12 +42,18 @@ func (b *Bot) recordFromView(c *store.Card, v *release.VersionView) {
 // there already (refreshed, with a broadcast thread reply pointing at it).
 // A card that lives in another channel moves here; the old message says so.
 func (b *Bot) showCard(ctx context.Context, channel, user, appID, versionID string) (store.Card, error) {
-	unlock := b.cardLocks.lock(cardKey(appID, versionID))
-	defer unlock()
 	v, err := b.rel.Load(ctx, appID, versionID)
 	if err != nil {
 		return store.Card{}, err
 	}
+	return b.showCardView(ctx, channel, user, v)
+}
+
+// showCardView is showCard for a view just read.
+func (b *Bot) showCardView(ctx context.Context, channel, user string, v *release.VersionView) (store.Card, error) {
+	appID, versionID := v.App.ID, v.Version.ID
+	unlock := b.cardLocks.lock(cardKey(appID, versionID))
+	defer unlock()
 	old, exists, err := b.store.GetCard(appID, versionID)
 	if err != nil {
 		return store.Card{}, fmt.Errorf("reading the card: %w", err)
@@ -94,6 +100,19 @@ func (b *Bot) showCard(ctx context.Context, channel, user, appID, versionID stri
 
 // refreshCard re-reads App Store Connect and rewrites the card in place.
 func (b *Bot) refreshCard(ctx context.Context, appID, versionID string) (*release.VersionView, store.Card, error) {
+	return b.refreshCardFrom(ctx, appID, versionID, nil)
+}
+
+// afterPress rewrites the card after a press from the view the press left
+// (what it read plus what its write returned); only without one is
+// App Store Connect read again.
+func (b *Bot) afterPress(ctx context.Context, appID, versionID string) (*release.VersionView, store.Card, error) {
+	v, _ := b.rel.Latest(appID, versionID)
+	return b.refreshCardFrom(ctx, appID, versionID, v)
+}
+
+// refreshCardFrom rewrites the card from v, or from a fresh read when v is nil.
+func (b *Bot) refreshCardFrom(ctx context.Context, appID, versionID string, v *release.VersionView) (*release.VersionView, store.Card, error) {
 	unlock := b.cardLocks.lock(cardKey(appID, versionID))
 	defer unlock()
 	if _, ok, err := b.store.GetCard(appID, versionID); err != nil {
@@ -101,9 +120,11 @@ func (b *Bot) refreshCard(ctx context.Context, appID, versionID string) (*releas
 	} else if !ok {
 		return nil, store.Card{}, errNoCard
 	}
-	v, err := b.rel.Load(ctx, appID, versionID)
-	if err != nil {
-		return nil, store.Card{}, err
+	if v == nil {
+		var err error
+		if v, err = b.rel.Load(ctx, appID, versionID); err != nil {
+			return nil, store.Card{}, err
+		}
 	}
 	card, err := b.store.UpdateCard(appID, versionID, func(c *store.Card) error {
 		c.Rev++
@@ -115,6 +136,30 @@ func (b *Bot) refreshCard(ctx context.Context, appID, versionID string) (*releas
 	}
 	err = b.posters.update(ctx, card.Channel, card.TS, slack.MsgOptionBlocks(RenderCard(v, b.meta(card, v), b.now())...), slack.MsgOptionText(cardFallback(v), false))
 	return v, card, err
+}
+
+// showPending shows, within a moment of a press, what is being done: the
+// card's buttons give way to the step in progress ("⏳ Submitting for
+// review…") until the result replaces it. Without a recent view of the
+// version to draw the card from, the presser gets the line privately.
+func (b *Bot) showPending(ctx context.Context, cb slack.InteractionCallback, appID, versionID, text string) {
+	if v, ok := b.rel.Latest(appID, versionID); ok {
+		unlock := b.cardLocks.lock(cardKey(appID, versionID))
+		card, has, err := b.store.GetCard(appID, versionID)
+		if err == nil && has && card.TS != "" {
+			m := b.meta(card, v)
+			m.Pending = text
+			err = b.posters.update(ctx, card.Channel, card.TS, slack.MsgOptionBlocks(RenderCard(v, m, b.now())...), slack.MsgOptionText(cardFallback(v), false))
+			unlock()
+			if err == nil {
+				return
+			}
+			b.log.Warn("showing progress on the card", "err", err)
+		} else {
+			unlock()
+		}
+	}
+	b.tell(ctx, cb, text)
 }
 
 // thread adds a step to the card's thread (and to the card's record).

@@ -29,29 +29,9 @@ func unreleased(s asc.AppVersionState) bool {
 }
 
 func (b *Bot) cmdStatus(ctx context.Context, cmd slack.SlashCommand, app asc.App) error {
-	vs, _, err := b.rel.ASC().Versions.List(ctx, app.ID, &asc.VersionListOptions{Platform: b.appPlatform(app)})
+	live, flying, err := b.rel.Status(ctx, app, b.appPlatform(app))
 	if err != nil {
-		return fmt.Errorf("listing versions of %s: %w", app.Name, err)
-	}
-	var live *release.VersionView
-	var flying []*release.VersionView
-	for i := range vs { // newest first
-		st := vs[i].State()
-		if st == asc.StateReadyForDistribution && live == nil {
-			v, err := b.rel.Load(ctx, app.ID, vs[i].ID)
-			if err != nil {
-				return err
-			}
-			live = v
-			break
-		}
-		if unreleased(st) && len(flying) < 3 {
-			v, err := b.rel.Load(ctx, app.ID, vs[i].ID)
-			if err != nil {
-				return err
-			}
-			flying = append(flying, v)
-		}
+		return err
 	}
 	poll := ""
 	if b.pollStatus != nil {

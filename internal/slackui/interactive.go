@@ -94,14 +94,21 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 	}
 	var step string
 	var want asc.AppVersionState // the state the action produces
+	pending := pendingText(id, act)
+	if pending != "" {
+		b.showPending(ctx, cb, snap.AppID, snap.VersionID, pending)
+	}
+	fromPress := false // the press left a view of the version to draw the card from
 	switch {
 	case strings.HasPrefix(id, actAttachBuild):
+		fromPress = true
 		var bd *asc.Build
 		bd, err = b.rel.AttachBuild(ctx, user, snap)
 		if err == nil {
 			step = fmt.Sprintf("<@%s> attached build %s", user, bd.Version)
 		}
 	case id == actSubmit:
+		fromPress = true
 		var res string
 		res, err = b.rel.Submit(ctx, user, snap)
 		if err == nil {
@@ -146,13 +153,26 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 		b.log.Warn("unknown action", "action_id", id)
 		return
 	}
+	var stale *release.StaleError
+	refresh := err == nil || errors.As(err, &stale) || errors.Is(err, errNoCard)
+	if pending != "" && !refresh && !errors.Is(err, release.ErrInProgress) {
+		// Refused or failed: give the card its buttons back before saying
+		// why. (A press still in progress elsewhere redraws the card itself
+		// when it ends.)
+		if _, _, rerr := b.afterPress(ctx, snap.AppID, snap.VersionID); rerr != nil && !errors.Is(rerr, errNoCard) {
+			b.log.Warn("restoring the card", "err", rerr)
+		}
+	}
 	if err != nil {
 		b.log.Info("action not carried out", "action_id", id, "user", user, "err", err)
 		b.tell(ctx, cb, userMessage(err))
 	}
-	var stale *release.StaleError
-	if err == nil || errors.As(err, &stale) || errors.Is(err, errNoCard) {
-		v, card, rerr := b.refreshCard(ctx, snap.AppID, snap.VersionID)
+	if refresh {
+		refresh := b.refreshCard
+		if fromPress {
+			refresh = b.afterPress
+		}
+		v, card, rerr := refresh(ctx, snap.AppID, snap.VersionID)
 		if rerr != nil && !errors.Is(rerr, errNoCard) {
 			b.log.Warn("refreshing the card", "err", rerr)
 		}
@@ -189,6 +209,32 @@ func (b *Bot) followCancel(ctx context.Context, appID, versionID, submissionID s
 	}
 }
 
+// pendingText is what a press that goes to App Store Connect shows while it
+// runs ("" for presses that only read).
+func pendingText(id string, act slack.BlockAction) string {
+	switch {
+	case strings.HasPrefix(id, actAttachBuild):
+		label := strings.TrimPrefix(act.Text.Text, "✓ ")
+		if label == "" {
+			label = "the build"
+		}
+		return "⏳ Attaching " + strings.Replace(label, "Build", "build", 1) + "…"
+	case id == actSubmit:
+		return "⏳ Submitting for review…"
+	case id == actCancel:
+		return "⏳ Cancelling the review submission…"
+	case id == actRelease:
+		return "⏳ Releasing…"
+	case id == actPhasedPause:
+		return "⏳ Pausing the phased release…"
+	case id == actPhasedResume:
+		return "⏳ Resuming the phased release…"
+	case id == actPhasedDone:
+		return "⏳ Releasing to everyone…"
+	}
+	return ""
+}
+
 func (b *Bot) onOpenNotes(ctx context.Context, cb slack.InteractionCallback, snap release.Snapshot) {
 	resp, err := b.api.OpenViewContext(ctx, cb.TriggerID, loadingModal("What's New"))
 	if err != nil {
@@ -220,7 +266,7 @@ func (b *Bot) saveNotes(ctx context.Context, user string, in notesInput) {
 	if !hasCard {
 		return
 	}
-	_, card, rerr := b.refreshCard(ctx, in.Meta.AppID, in.Meta.VersionID)
+	_, card, rerr := b.afterPress(ctx, in.Meta.AppID, in.Meta.VersionID)
 	if rerr != nil {
 		b.log.Warn("refreshing the card", "err", rerr)
 	}

@@ -108,7 +108,7 @@ func RenderApps(apps []asc.App) []slack.Block {
 
 func (b *Bot) cmdSubmit(ctx context.Context, cmd slack.SlashCommand, app asc.App, version string) error {
 	platform := b.appPlatform(app)
-	v, _, err := b.rel.ASC().Versions.Find(ctx, app.ID, version, platform)
+	v, err := b.rel.LoadByVersionString(ctx, app.ID, version, platform)
 	if errors.Is(err, asc.ErrNotFound) {
 		btn := button(actCreateVersion, "Create version "+version, strings.Join([]string{app.ID, version, string(platform)}, "|"), slack.StylePrimary)
 		btn.Confirm = confirm("Create a version?", fmt.Sprintf("Create *%s %s* (%s) in App Store Connect.", app.Name, version, platformLabel(platform)), "Create")
@@ -120,7 +120,7 @@ func (b *Bot) cmdSubmit(ctx context.Context, cmd slack.SlashCommand, app asc.App
 	if err != nil {
 		return fmt.Errorf("finding %s %s: %w", app.Name, version, err)
 	}
-	_, err = b.showCard(ctx, cmd.ChannelID, cmd.UserID, app.ID, v.ID)
+	_, err = b.showCardView(ctx, cmd.ChannelID, cmd.UserID, v)
 	return slackChannelHint(err)
 }
 
@@ -168,14 +168,10 @@ func (b *Bot) updateView(ctx context.Context, viewID string, view slack.ModalVie
 
 // fillNotesModal replaces the loading modal with the What's New form.
 func (b *Bot) fillNotesModal(ctx context.Context, viewID, appID, versionID, channel string) {
-	v, err := b.rel.Load(ctx, appID, versionID)
+	v, prev, err := b.rel.NotesForm(ctx, appID, versionID)
 	if err != nil {
 		b.updateView(ctx, viewID, messageModal("What's New", userMessage(err)))
 		return
-	}
-	prev, err := b.rel.PreviousNotes(ctx, v)
-	if err != nil {
-		b.log.Warn("reading the previous version's notes", "err", err)
 	}
 	var draft map[string]string
 	if d, ok, err := b.store.GetDraft(release.DraftKey(versionID)); err == nil && ok {

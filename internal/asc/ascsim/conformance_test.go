@@ -311,6 +311,8 @@ func TestResponsesConformToSpec(t *testing.T) {
 			"&limit[appStoreVersionLocalizations]=50",
 		"/v1/apps/" + d.AppID + "/appStoreVersions?filter[versionString]=1.1.0&filter[platform]=IOS&include=build,appStoreVersionLocalizations,appStoreVersionPhasedRelease" +
 			"&fields[appStoreVersionLocalizations]=locale,whatsNew&limit[appStoreVersionLocalizations]=50&limit=10",
+		"/v1/apps/" + d.AppID + "/appStoreVersions?filter[platform]=IOS&include=build,appStoreVersionPhasedRelease&limit=200" +
+			"&fields[appStoreVersions]=versionString,appVersionState,build,appStoreVersionPhasedRelease&fields[builds]=version&fields[appStoreVersionPhasedReleases]=phasedReleaseState",
 		"/v1/apps/" + d.AppID + "?include=appStoreVersions,inAppPurchasesV2&limit[appStoreVersions]=50&limit[inAppPurchasesV2]=50" +
 			"&fields[apps]=name,bundleId,appStoreVersions,inAppPurchasesV2&fields[appStoreVersions]=platform,versionString,appVersionState" +
 			"&fields[inAppPurchases]=name,productId,inAppPurchaseType,state",
