@@ -486,6 +486,7 @@ func (s *Service) Submit(ctx context.Context, user string, snap Snapshot) (strin
 		// carry; the watcher corrects the card if Apple says otherwise.
 		after := *v
 		after.Submission, after.Draft = done, nil
+		after.ReviewedBuildID = v.Build.ID
 		if done.State == asc.SubmissionWaitingForReview {
 			after.Version.AppVersionState = asc.StateWaitingForReview
 			after.Version.AppStoreState = string(asc.StateWaitingForReview)
