@@ -39,6 +39,9 @@ func TestTestFlightFlowThroughClientAgainstSimulator(t *testing.T) {
 		t.Fatalf("Testers = %+v, %v", testers, err)
 	}
 
+	if locs, _, err := c.BetaBuilds.Locales(ctx, ids.AppID); err != nil || len(locs) != 2 || locs[0] != "en-US" || locs[1] != "ja" {
+		t.Fatalf("Locales = %v, %v", locs, err)
+	}
 	// Build 4 has no export-compliance answer.
 	bb, _, err := c.BetaBuilds.Get(ctx, ids.Build4ID)
 	if err != nil {

@@ -388,3 +388,33 @@ func (s *BetaBuildsService) SubmitForReview(ctx context.Context, buildID string)
 	sub.BuildID = buildID
 	return &sub, resp, nil
 }
+
+// Locales returns the app's TestFlight locales (its betaAppLocalizations), in
+// Apple's order; What to Test is written per beta locale.
+// GET /v1/betaAppLocalizations?filter[app]=…
+func (s *BetaBuildsService) Locales(ctx context.Context, appID string) ([]string, *Response, error) {
+	q := query{}.set("filter[app]", appID).set("fields[betaAppLocalizations]", "locale").setInt("limit", 200)
+	var out []string
+	resp, err := s.client.getAll(ctx, "/v1/betaAppLocalizations", q, func(doc *Document) error {
+		rs, err := manyOf(doc, "betaAppLocalizations")
+		if err != nil {
+			return err
+		}
+		for i := range rs {
+			var a struct {
+				Locale string `json:"locale"`
+			}
+			if err := rs[i].DecodeAttributes(&a); err != nil {
+				return err
+			}
+			if a.Locale != "" {
+				out = append(out, a.Locale)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, resp, fmt.Errorf("listing TestFlight locales of app %s: %w", appID, err)
+	}
+	return out, resp, nil
+}

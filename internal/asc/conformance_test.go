@@ -311,6 +311,7 @@ func TestRequestsConformToSpec(t *testing.T) {
 			_, _, err := c.BetaBuilds.List(ctx, BetaBuildListOptions{AppID: "a1", Number: "4", ValidOnly: true, Limit: 500})
 			return err
 		}},
+		{"BetaBuilds.Locales", func() error { _, _, err := c.BetaBuilds.Locales(ctx, "a1"); return err }},
 		{"BetaBuilds.Detail", func() error { _, _, err := c.BetaBuilds.Detail(ctx, "b1"); return err }},
 		{"BetaBuilds.SetAutoNotify", func() error { _, _, err := c.BetaBuilds.SetAutoNotify(ctx, "d1", false); return err }},
 		{"BetaBuilds.Localizations", func() error { _, _, err := c.BetaBuilds.Localizations(ctx, "b1"); return err }},
@@ -380,6 +381,7 @@ func TestRequestsConformToSpec(t *testing.T) {
 		"buildBetaDetails_updateInstance", "builds_buildBetaDetail_getToOneRelated",
 		"betaBuildLocalizations_getCollection", "betaBuildLocalizations_createInstance", "betaBuildLocalizations_updateInstance",
 		"betaAppReviewSubmissions_getCollection", "betaAppReviewSubmissions_getInstance", "betaAppReviewSubmissions_createInstance",
+		"betaAppLocalizations_getCollection",
 	}
 	for _, id := range want {
 		if !covered[id] {

@@ -123,6 +123,10 @@ type App struct {
 	Approvers []string `yaml:"approvers"`
 	// Submitters may submit for review; empty means anyone.
 	Submitters []string `yaml:"submitters"`
+	// Testers may add and remove TestFlight testers and send builds to
+	// external beta groups (and submit them for beta review); empty means the
+	// app's Submitters. Internal groups follow Submitters.
+	Testers []string `yaml:"testers"`
 	// UsesNonExemptEncryption is the export-compliance answer used when a
 	// build has none; nil means ask.
 	UsesNonExemptEncryption *bool  `yaml:"uses_non_exempt_encryption"`

@@ -568,6 +568,8 @@ func TestParse(t *testing.T) {
 		{name: "channel is a user", yaml: "apps:\n  - id: \"1\"\n    channel: U0AAA\n", wantErr: "config: apps[0].channel: must be a Slack channel id like C0123456789"},
 		{name: "app approver handle", yaml: "apps:\n  - id: \"1\"\n    channel: C01\n    approvers: [U0AAA, \"@bob\"]\n", wantErr: `config: apps[0].approvers[1]: "@bob" must be a Slack user (U…/W…) or user group (S…) id`},
 		{name: "app submitter channel id", yaml: "apps:\n  - id: \"1\"\n    channel: C01\n    submitters: [C01]\n", wantErr: `config: apps[0].submitters[0]: "C01" must be a Slack user (U…/W…) or user group (S…) id`},
+		{name: "app testers channel id", yaml: "apps:\n  - id: \"1\"\n    channel: C01\n    testers: [C01]\n", wantErr: `config: apps[0].testers[0]: "C01" must be a Slack user (U…/W…) or user group (S…) id`},
+		{name: "app testers ok", yaml: "apps:\n  - id: \"1\"\n    channel: C01\n    testers: [S0QA, U0ANA]\n", check: func(f *config.File) error { return want(f.Apps[0].Testers[1], "U0ANA") }},
 		{name: "enterprise user ok", yaml: "apps:\n  - id: \"1\"\n    channel: C01\n    submitters: [W0ENT]\n", check: func(f *config.File) error { return want(f.Apps[0].Submitters[0], "W0ENT") }},
 		{name: "bad platform", yaml: "apps:\n  - id: \"1\"\n    channel: C01\n    platform: ANDROID\n", wantErr: `config: apps[0].platform: "ANDROID" must be IOS, MAC_OS, TV_OS or VISION_OS`},
 	}

@@ -116,6 +116,9 @@ func (f *File) defaultAndValidate() error {
 		if err := checkPrincipals(field+".approvers", a.Approvers); err != nil {
 			return err
 		}
+		if err := checkPrincipals(field+".testers", a.Testers); err != nil {
+			return err
+		}
 		if err := checkPrincipals(field+".submitters", a.Submitters); err != nil {
 			return err
 		}

@@ -54,9 +54,10 @@ var (
 	bucketWatches   = []byte("watches")
 	bucketEnvelopes = []byte("envelopes")
 	bucketMeta      = []byte("meta")
+	bucketBetaCards = []byte("beta_cards") // TestFlight cards (beta.go)
 
 	allBuckets = [][]byte{bucketCards, bucketCardMsgs, bucketSeen, bucketNotices, bucketDrafts,
-		bucketActions, bucketAudit, bucketWatches, bucketEnvelopes, bucketMeta}
+		bucketActions, bucketAudit, bucketWatches, bucketEnvelopes, bucketMeta, bucketBetaCards}
 )
 
 // metaSchemaKey holds SchemaVersion in the meta bucket; PutMeta refuses it.

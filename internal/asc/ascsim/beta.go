@@ -64,6 +64,7 @@ const (
 	tBetaDetails = "buildBetaDetails"
 	tBetaLocs    = "betaBuildLocalizations"
 	tBetaReviews = "betaAppReviewSubmissions"
+	tBetaAppLocs = "betaAppLocalizations"
 )
 
 // Beta review states (spec enum BetaReviewState).
@@ -150,6 +151,7 @@ func (s *Server) betaHandlers() map[string]handler {
 		"GET /v1/betaTesters":                                  s.listBetaTesters,
 		"GET /v1/betaTesters/{id}":                             s.getBetaTester,
 		"POST /v1/betaTesters":                                 s.postBetaTester,
+		"GET /v1/betaAppLocalizations":                         s.listBetaAppLocs,
 	}
 }
 
@@ -297,6 +299,16 @@ func (s *Server) betaView(r ref) *view {
 		v.attrs["locale"] = l.locale
 		v.attrs["whatsNew"] = ptrVal(l.whatsNew)
 		v.rels["build"] = one(tBuilds, l.buildID)
+	case tBetaAppLocs:
+		appID, locale, ok := strings.Cut(r.id, "-")
+		a := s.st.apps[appID]
+		if !ok || a == nil || !hasString(a.locales, locale) {
+			return nil
+		}
+		v.attrs["locale"] = locale
+		v.attrs["feedbackEmail"] = "beta@" + strings.ToLower(strings.ReplaceAll(a.name, " ", "")) + ".example"
+		v.attrs["description"] = a.name + " beta"
+		v.rels["app"] = one(tApps, appID)
 	case tBetaReviews:
 		rv := bs.reviews[r.id]
 		if rv == nil {
@@ -659,6 +671,21 @@ func (s *Server) patchBetaLoc(c *reqCtx) (any, *apiError) {
 		l.whatsNew = strp(text)
 	}
 	return s.single(c, &ref{tBetaLocs, l.id}), nil
+}
+
+// ---- beta app localizations ----
+
+// listBetaAppLocs serves one betaAppLocalization per app locale (assumed: a
+// team that tests in a locale fills in its Test Information; the simulator
+// derives them from the app's locales, id "<app id>-<locale>").
+func (s *Server) listBetaAppLocs(c *reqCtx) (any, *apiError) {
+	var refs []ref
+	for _, a := range sortedBySeq(s.st.apps, func(a *app) int { return a.seq }) {
+		for _, l := range a.locales {
+			refs = append(refs, ref{tBetaAppLocs, a.id + "-" + l})
+		}
+	}
+	return s.collection(c, refs)
 }
 
 // ---- beta app review ----

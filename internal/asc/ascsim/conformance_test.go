@@ -296,6 +296,7 @@ func TestResponsesConformToSpec(t *testing.T) {
 		"/v1/betaAppReviewSubmissions/" + betaReview.ReviewID + "?include=build",
 		"/v1/betaTesters?filter[email]=conf@example.com&include=betaGroups,apps",
 		"/v1/betaTesters/" + testerID + "?include=betaGroups",
+		"/v1/betaAppLocalizations?filter[app]=" + d.AppID + "&include=app",
 		"/v1/apps?include=appStoreVersions,builds,reviewSubmissions,inAppPurchasesV2,preReleaseVersions",
 		"/v1/apps/" + d.AppID + "?include=appStoreVersions,reviewSubmissions,builds&limit[appStoreVersions]=5&limit[builds]=5&limit[reviewSubmissions]=5",
 		"/v1/apps/" + d.AppID + "/appStoreVersions?include=app,build,appStoreVersionPhasedRelease,appStoreVersionLocalizations",

@@ -271,7 +271,7 @@ var modelSchema = map[string]string{
 	tAvailability: "AppAvailabilityV2", tTerritoryAv: "TerritoryAvailability", tIAPs: "InAppPurchaseV2",
 	tIAPSubs: "InAppPurchaseSubmission", tWebhooks: "Webhook",
 	tBetaGroups: "BetaGroup", tBetaTesters: "BetaTester", tBetaDetails: "BuildBetaDetail", tBetaLocs: "BetaBuildLocalization",
-	tBetaReviews: "BetaAppReviewSubmission",
+	tBetaReviews: "BetaAppReviewSubmission", tBetaAppLocs: "BetaAppLocalization",
 }
 
 // renderer renders views into JSON:API resource objects for one request.

@@ -81,6 +81,7 @@ var Served = []Key{
 	{"GET", "/v1/betaTesters"},
 	{"GET", "/v1/betaTesters/{id}"},
 	{"POST", "/v1/betaTesters"},
+	{"GET", "/v1/betaAppLocalizations"},
 }
 
 // EmbeddedEnums are the component enums kept in the embedded subset.
