@@ -1,0 +1,604 @@
+// Package beta is ascbot's TestFlight workflow, beside package release: a
+// build's TestFlight side (groups, What to Test, beta review), testers, who
+// may do what, and which changes are worth a notice (each once). It knows
+// neither Slack JSON nor HTTP; it shares release's authorization,
+// intent-before-action records and audit log.
+package beta
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ascbot/ascbot/internal/asc"
+	"github.com/ascbot/ascbot/internal/config"
+	"github.com/ascbot/ascbot/internal/release"
+	"github.com/ascbot/ascbot/internal/store"
+)
+
+// ExpiryWarning is how long before a build expires its card warns, once.
+const ExpiryWarning = 7 * 24 * time.Hour
+
+// Service runs the TestFlight workflow.
+type Service struct {
+	asc   *asc.Client
+	rel   *release.Service
+	store *store.Store
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// Options configures a Service.
+type Options struct {
+	Release *release.Service // App Store Connect client, config, authorization, audit
+	Store   *store.Store
+	Logger  *slog.Logger
+	Clock   func() time.Time
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	s := &Service{asc: o.Release.ASC(), rel: o.Release, store: o.Store, log: o.Logger, now: o.Clock}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = o.Release.Now
+	}
+	return s
+}
+
+// Release returns the release service the workflow shares.
+func (s *Service) Release() *release.Service { return s.rel }
+
+// View is everything a TestFlight card shows about one build.
+type View struct {
+	App    asc.App
+	AppCfg config.App
+	Build  asc.BetaBuild
+	// Groups are all of the app's beta groups, internal first, by name.
+	Groups []asc.BetaGroup
+	// Locales are the app's TestFlight locales (What to Test is per locale).
+	Locales []string
+	// Previous is the What to Test of the app's previous build, by locale
+	// (prefills the form).
+	Previous map[string]string
+}
+
+// InGroup reports whether the build is in the group.
+func (v *View) InGroup(groupID string) bool {
+	return slices.ContainsFunc(v.Build.Groups, func(g asc.BetaGroup) bool { return g.ID == groupID })
+}
+
+// InternalState and ExternalState read the build's beta detail ("" unknown).
+func (v *View) InternalState() asc.InternalBetaState {
+	if v.Build.Detail == nil {
+		return ""
+	}
+	return v.Build.Detail.InternalState
+}
+
+// ExternalState is the build's external TestFlight state.
+func (v *View) ExternalState() asc.ExternalBetaState {
+	if v.Build.Detail == nil {
+		return ""
+	}
+	return v.Build.Detail.ExternalState
+}
+
+// CanSubmitForReview reports whether Apple would accept a beta review
+// submission now: the build is READY_FOR_BETA_SUBMISSION (spaceship's
+// ready_for_beta_submission?, which pilot checks before posting one).
+func (v *View) CanSubmitForReview() bool {
+	return v.ExternalState() == asc.ExternalReadyForBetaSubmission && v.Build.Review == nil
+}
+
+// Available reports whether the group's testers can install the build.
+func (v *View) Available(g asc.BetaGroup) bool {
+	if !v.InGroup(g.ID) {
+		return false
+	}
+	if g.Internal {
+		return v.InternalState().Testable()
+	}
+	return v.ExternalState().Testable()
+}
+
+// Usable reports whether the build can still be given to groups: processed,
+// valid and not expired.
+func (v *View) Usable() bool {
+	b := v.Build.Build
+	return b.ProcessingState == asc.BuildValid && !b.Expired && v.InternalState() != asc.InternalExpired
+}
+
+// ExpiresWithin reports whether the build expires within d of now (and has not yet).
+func (v *View) ExpiresWithin(now time.Time, d time.Duration) bool {
+	e := v.Build.Build.ExpirationDate
+	return e != nil && !v.Build.Build.Expired && e.After(now) && e.Sub(now) <= d
+}
+
+// WhatToTest returns the build's What to Test by locale.
+func (v *View) WhatToTest() map[string]string {
+	out := map[string]string{}
+	for _, l := range v.Build.Localizations {
+		out[l.Locale] = l.WhatsNew
+	}
+	return out
+}
+
+// Group returns the app's group with that id.
+func (v *View) Group(id string) (asc.BetaGroup, bool) {
+	i := slices.IndexFunc(v.Groups, func(g asc.BetaGroup) bool { return g.ID == id })
+	if i < 0 {
+		return asc.BetaGroup{}, false
+	}
+	return v.Groups[i], true
+}
+
+// Load reads a build's TestFlight side for its card: the build with its
+// detail, groups, What to Test and review in one request, and in parallel the
+// app's groups, its TestFlight locales and the previous build's What to Test.
+func (s *Service) Load(ctx context.Context, appID, buildID string) (*View, error) {
+	v := &View{}
+	var recent []asc.BetaBuild
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		app, err := s.rel.App(gctx, appID)
+		v.App = app
+		return err
+	})
+	g.Go(func() error {
+		bb, _, err := s.asc.BetaBuilds.Get(gctx, buildID)
+		if err != nil {
+			return err
+		}
+		v.Build = *bb
+		return nil
+	})
+	g.Go(func() error {
+		groups, _, err := s.asc.BetaGroups.List(gctx, asc.BetaGroupListOptions{AppID: appID})
+		v.Groups = groups
+		return err
+	})
+	g.Go(func() error {
+		locs, _, err := s.asc.BetaBuilds.Locales(gctx, appID)
+		v.Locales = locs
+		return err
+	})
+	g.Go(func() error {
+		bs, _, err := s.asc.BetaBuilds.List(gctx, asc.BetaBuildListOptions{AppID: appID, Limit: 10})
+		recent = bs
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("reading TestFlight state of build %s: %w", buildID, err)
+	}
+	v.AppCfg = s.rel.AppConfig(v.App)
+	slices.SortStableFunc(v.Groups, func(a, b asc.BetaGroup) int {
+		if a.Internal != b.Internal {
+			if a.Internal {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	})
+	v.Previous = previousWhatToTest(v.Build.Build, recent)
+	for _, l := range v.Build.Localizations {
+		if !slices.Contains(v.Locales, l.Locale) {
+			v.Locales = append(v.Locales, l.Locale)
+		}
+	}
+	if len(v.Locales) == 0 && v.App.PrimaryLocale != "" {
+		v.Locales = []string{v.App.PrimaryLocale}
+	}
+	return v, nil
+}
+
+// previousWhatToTest returns the What to Test of the newest build uploaded
+// before b that has any.
+func previousWhatToTest(b asc.Build, recent []asc.BetaBuild) map[string]string {
+	out := map[string]string{}
+	for _, r := range recent {
+		if r.Build.ID == b.ID || len(r.Localizations) == 0 {
+			continue
+		}
+		if b.UploadedDate != nil && r.Build.UploadedDate != nil && !r.Build.UploadedDate.Before(*b.UploadedDate) {
+			continue
+		}
+		for _, l := range r.Localizations {
+			out[l.Locale] = l.WhatsNew
+		}
+		break
+	}
+	return out
+}
+
+// FindBuild returns the id of the app's build with that number, or of its
+// newest valid build when number is "".
+func (s *Service) FindBuild(ctx context.Context, appID, number string) (string, error) {
+	opt := asc.BetaBuildListOptions{AppID: appID, Number: number, Limit: 1, ValidOnly: number == ""}
+	bs, _, err := s.asc.BetaBuilds.List(ctx, opt)
+	if err != nil {
+		return "", fmt.Errorf("finding the build: %w", err)
+	}
+	if len(bs) == 0 {
+		if number == "" {
+			return "", &release.BlockedError{Reasons: []string{"the app has no processed, unexpired build to test; upload one first"}}
+		}
+		return "", &release.BlockedError{Reasons: []string{fmt.Sprintf("the app has no build %s", number)}}
+	}
+	return bs[0].Build.ID, nil
+}
+
+// ---- who may ----
+
+// Testers returns who may manage testers and external groups of the app:
+// its testers list, else its submitters.
+func Testers(a config.App) []string {
+	if len(a.Testers) > 0 {
+		return a.Testers
+	}
+	return a.Submitters
+}
+
+// require checks at the time of the press that user may act on group (nil
+// group: on testers or beta review, which follow the testers list). A
+// refusal is audited and returned as *release.RefusedError.
+func (s *Service) require(ctx context.Context, user, action string, app asc.App, group *asc.BetaGroup, what string) error {
+	cfg := s.rel.AppConfig(app)
+	ids, who := Testers(cfg), "testers"
+	if group != nil && group.Internal {
+		ids, who = cfg.Submitters, "submitters"
+	}
+	ok, err := s.rel.Allowed(ctx, user, ids, true)
+	if err != nil {
+		return err
+	}
+	if ok {
+		return nil
+	}
+	s.rel.Audit(user, action, app.ID, what, "refused", "not in "+who)
+	return &release.RefusedError{Action: actionWords(action), Reason: fmt.Sprintf("only %s may do that for %s", release.MentionList(ids), app.Name)}
+}
+
+func actionWords(action string) string {
+	switch action {
+	case "beta-add-group":
+		return "add a build to that group"
+	case "beta-remove-group":
+		return "remove a build from that group"
+	case "beta-review":
+		return "submit for beta review"
+	case "beta-what-to-test":
+		return "change What to Test"
+	case "tester-add":
+		return "add testers"
+	case "tester-remove":
+		return "remove testers"
+	}
+	return action
+}
+
+// buildName names a build for people and the audit log: "build 4 (1.1.0)".
+func buildName(b asc.Build) string {
+	if b.MarketingVersion != "" {
+		return fmt.Sprintf("build %s (%s)", b.Version, b.MarketingVersion)
+	}
+	return "build " + b.Version
+}
+
+// BuildName is buildName for callers outside the package.
+func BuildName(b asc.Build) string { return buildName(b) }
+
+// appleRefusal turns Apple's 409/422 into a BlockedError carrying Apple's words.
+func appleRefusal(err error) error {
+	if ae, ok := asc.AsAPIError(err); ok && (ae.StatusCode == 409 || ae.StatusCode == 422) {
+		return &release.BlockedError{Reasons: []string{"App Store Connect refused: " + ae.Detail()}}
+	}
+	return err
+}
+
+// ---- build actions ----
+
+// AddToGroup gives the build to the group's testers. Apple treats a repeated
+// add as done, so a double click adds once.
+func (s *Service) AddToGroup(ctx context.Context, user, appID, buildID, groupID string) (*View, asc.BetaGroup, error) {
+	return s.changeGroup(ctx, user, appID, buildID, groupID, true)
+}
+
+// RemoveFromGroup takes the build away from the group's testers.
+func (s *Service) RemoveFromGroup(ctx context.Context, user, appID, buildID, groupID string) (*View, asc.BetaGroup, error) {
+	return s.changeGroup(ctx, user, appID, buildID, groupID, false)
+}
+
+func (s *Service) changeGroup(ctx context.Context, user, appID, buildID, groupID string, add bool) (*View, asc.BetaGroup, error) {
+	action := "beta-remove-group"
+	if add {
+		action = "beta-add-group"
+	}
+	v, err := s.Load(ctx, appID, buildID)
+	if err != nil {
+		return nil, asc.BetaGroup{}, err
+	}
+	g, ok := v.Group(groupID)
+	if !ok {
+		return v, g, &release.StaleError{Changes: []string{"that beta group no longer exists"}}
+	}
+	what := buildName(v.Build.Build)
+	if err := s.require(ctx, user, action, v.App, &g, what); err != nil {
+		return v, g, err
+	}
+	switch {
+	case add && v.InGroup(g.ID):
+		return v, g, &release.DoneError{By: user, At: s.now(), Result: fmt.Sprintf("%s is already in %s", what, g.Name)}
+	case !add && !v.InGroup(g.ID):
+		return v, g, &release.DoneError{By: user, At: s.now(), Result: fmt.Sprintf("%s is not in %s", what, g.Name)}
+	case add && !v.Usable():
+		s.rel.Audit(user, action, appID, what, "blocked", "build not usable")
+		return v, g, &release.BlockedError{Reasons: []string{fmt.Sprintf("%s is %s and cannot be given to testers", what, strings.ToLower(v.InternalState().Label()))}}
+	}
+	if add {
+		_, err = s.asc.BetaGroups.AddBuild(ctx, buildID, groupID)
+	} else {
+		_, err = s.asc.BetaGroups.RemoveBuild(ctx, buildID, groupID)
+	}
+	if err != nil {
+		s.rel.Audit(user, action, appID, what, "failed", err.Error())
+		return v, g, appleRefusal(err)
+	}
+	s.rel.Audit(user, action, appID, what, "ok", g.Name)
+	return v, g, nil
+}
+
+// SubmitForReview submits the build for TestFlight beta review, once: the
+// intent is recorded before the call, so double clicks and redelivered
+// envelopes submit once, and Apple's own "already submitted" counts as done.
+func (s *Service) SubmitForReview(ctx context.Context, user, appID, buildID string) error {
+	v, err := s.Load(ctx, appID, buildID)
+	if err != nil {
+		return err
+	}
+	what := buildName(v.Build.Build)
+	if err := s.require(ctx, user, "beta-review", v.App, nil, what); err != nil {
+		return err
+	}
+	if v.Build.Review != nil {
+		return &release.DoneError{By: user, At: s.now(), Result: fmt.Sprintf("%s is already %s in beta review", what, strings.ToLower(v.Build.Review.State.Label()))}
+	}
+	if !v.CanSubmitForReview() {
+		s.rel.Audit(user, "beta-review", appID, what, "blocked", string(v.ExternalState()))
+		reason := fmt.Sprintf("%s is %s, so Apple would not take it for beta review", what, strings.ToLower(v.ExternalState().Label()))
+		if v.ExternalState() == asc.ExternalMissingExportCompliance {
+			reason = fmt.Sprintf("%s has no export-compliance answer; answer it (What to Test form) before submitting for beta review", what)
+		}
+		return &release.BlockedError{Reasons: []string{reason}}
+	}
+	_, err = s.rel.Act(ctx, store.Action{Key: "beta-review/" + buildID, Kind: "beta-review", User: user, AppID: appID, Intent: what}, func() (string, error) {
+		sub, _, err := s.asc.BetaBuilds.SubmitForReview(ctx, buildID)
+		if errors.Is(err, asc.ErrAlreadySubmitted) {
+			return "already submitted for beta review (" + string(sub.State) + ")", nil
+		}
+		if err != nil {
+			return "", appleRefusal(err)
+		}
+		return "submitted for beta review", nil
+	})
+	return err
+}
+
+// SetWhatToTest writes What to Test per locale (creating a locale's entry
+// when the build has none) and answers export compliance when asked. It
+// returns the locales that changed.
+func (s *Service) SetWhatToTest(ctx context.Context, user, appID, buildID string, texts map[string]string, encryption *bool) ([]string, error) {
+	if errs := ValidateWhatToTest(texts); len(errs) > 0 {
+		var reasons []string
+		for loc, msg := range errs {
+			reasons = append(reasons, loc+": "+msg)
+		}
+		slices.Sort(reasons)
+		return nil, &release.BlockedError{Reasons: reasons}
+	}
+	v, err := s.Load(ctx, appID, buildID)
+	if err != nil {
+		return nil, err
+	}
+	what := buildName(v.Build.Build)
+	if err := s.require(ctx, user, "beta-what-to-test", v.App, nil, what); err != nil {
+		return nil, err
+	}
+	var changed []string
+	if encryption != nil && v.Build.Build.UsesNonExemptEncryption == nil {
+		if _, _, err := s.asc.Builds.SetUsesNonExemptEncryption(ctx, buildID, *encryption); err != nil {
+			return nil, appleRefusal(err)
+		}
+		changed = append(changed, "export compliance")
+	}
+	have := map[string]asc.BetaBuildLocalization{}
+	for _, l := range v.Build.Localizations {
+		have[l.Locale] = l
+	}
+	locales := make([]string, 0, len(texts))
+	for loc := range texts {
+		locales = append(locales, loc)
+	}
+	slices.Sort(locales)
+	for _, loc := range locales {
+		text := texts[loc]
+		cur, exists := have[loc]
+		switch {
+		case exists && cur.WhatsNew == text:
+			continue
+		case exists:
+			_, _, err = s.asc.BetaBuilds.SetWhatToTest(ctx, cur.ID, text)
+		case text == "":
+			continue
+		default:
+			_, _, err = s.asc.BetaBuilds.CreateLocalization(ctx, buildID, loc, text)
+		}
+		if err != nil {
+			s.rel.Audit(user, "beta-what-to-test", appID, what, "failed", loc+": "+err.Error())
+			return changed, appleRefusal(err)
+		}
+		changed = append(changed, loc)
+	}
+	if len(changed) > 0 {
+		s.rel.Audit(user, "beta-what-to-test", appID, what, "ok", strings.Join(changed, ", "))
+	}
+	return changed, nil
+}
+
+// ValidateWhatToTest checks Apple's limit per locale; the map holds a
+// message per failing locale.
+func ValidateWhatToTest(texts map[string]string) map[string]string {
+	errs := map[string]string{}
+	for loc, t := range texts {
+		if n := utf8.RuneCountInString(t); n > asc.MaxWhatToTest {
+			errs[loc] = fmt.Sprintf("%d characters; TestFlight takes at most %d (%d too many)", n, asc.MaxWhatToTest, n-asc.MaxWhatToTest)
+		}
+	}
+	return errs
+}
+
+// ---- testers ----
+
+// ErrBadEmail means a tester's email is not an email address.
+var ErrBadEmail = errors.New("not an email address")
+
+// CheckEmail validates an email as a person typed it (Slack may wrap it as
+// <mailto:a@b|a@b>); it returns the bare address.
+func CheckEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "<mailto:") && strings.HasSuffix(s, ">") {
+		s = strings.TrimSuffix(strings.TrimPrefix(s, "<mailto:"), ">")
+		if i := strings.IndexByte(s, '|'); i >= 0 {
+			s = s[i+1:]
+		}
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+		return "", fmt.Errorf("%q: %w", asc.MaskEmail(s), ErrBadEmail)
+	}
+	return s, nil
+}
+
+// ResolveGroup finds the app's group by name (case-insensitive); an empty
+// name means the app's only external group.
+func (s *Service) ResolveGroup(ctx context.Context, app asc.App, name string) (asc.BetaGroup, []asc.BetaGroup, error) {
+	groups, _, err := s.asc.BetaGroups.List(ctx, asc.BetaGroupListOptions{AppID: app.ID})
+	if err != nil {
+		return asc.BetaGroup{}, nil, fmt.Errorf("listing beta groups of %s: %w", app.Name, err)
+	}
+	var names []string
+	var external []asc.BetaGroup
+	for _, g := range groups {
+		names = append(names, g.Name)
+		if name != "" && strings.EqualFold(g.Name, name) {
+			return g, groups, nil
+		}
+		if !g.Internal {
+			external = append(external, g)
+		}
+	}
+	if name == "" && len(external) == 1 {
+		return external[0], groups, nil
+	}
+	if name == "" {
+		return asc.BetaGroup{}, groups, &release.BlockedError{Reasons: []string{fmt.Sprintf("%s has %d external beta groups; name one: %s", app.Name, len(external), strings.Join(names, ", "))}}
+	}
+	return asc.BetaGroup{}, groups, &release.BlockedError{Reasons: []string{fmt.Sprintf("%s has no beta group %q; its groups are: %s", app.Name, name, strings.Join(names, ", "))}}
+}
+
+// GroupTesters returns the group and its testers.
+func (s *Service) GroupTesters(ctx context.Context, app asc.App, groupName string) (asc.BetaGroup, []asc.BetaTester, error) {
+	g, _, err := s.ResolveGroup(ctx, app, groupName)
+	if err != nil {
+		return g, nil, err
+	}
+	ts, _, err := s.asc.BetaGroups.Testers(ctx, g.ID)
+	if err != nil {
+		return g, nil, fmt.Errorf("listing testers of %s: %w", g.Name, err)
+	}
+	return g, ts, nil
+}
+
+// AddTester puts the person into the group: a new tester is created in it
+// (POST /v1/betaTesters with the group), an existing one is added to it.
+// It reports whether the tester was new.
+func (s *Service) AddTester(ctx context.Context, user string, app asc.App, email, groupName, first, last string) (asc.BetaGroup, bool, error) {
+	email, err := CheckEmail(email)
+	if err != nil {
+		return asc.BetaGroup{}, false, err
+	}
+	g, _, err := s.ResolveGroup(ctx, app, groupName)
+	if err != nil {
+		return g, false, err
+	}
+	masked := asc.MaskEmail(email)
+	if err := s.require(ctx, user, "tester-add", app, &g, masked); err != nil {
+		return g, false, err
+	}
+	existing, _, err := s.asc.BetaTesters.FindByEmail(ctx, email)
+	if err != nil {
+		return g, false, err
+	}
+	created := existing == nil
+	if created {
+		_, _, err = s.asc.BetaTesters.Create(ctx, asc.BetaTesterCreate{Email: email, FirstName: first, LastName: last, GroupIDs: []string{g.ID}})
+	} else {
+		_, err = s.asc.BetaGroups.AddTesters(ctx, g.ID, existing.ID)
+	}
+	if err != nil {
+		s.rel.Audit(user, "tester-add", app.ID, masked, "failed", g.Name+": "+err.Error())
+		return g, created, appleRefusal(err)
+	}
+	s.rel.Audit(user, "tester-add", app.ID, masked, "ok", g.Name)
+	s.log.Info("tester added", "app", app.ID, "group", g.Name, "tester", masked, "new", created)
+	return g, created, nil
+}
+
+// RemoveTester takes the person out of the group (they stay a tester of the
+// team and of other groups).
+func (s *Service) RemoveTester(ctx context.Context, user string, app asc.App, email, groupName string) (asc.BetaGroup, error) {
+	email, err := CheckEmail(email)
+	if err != nil {
+		return asc.BetaGroup{}, err
+	}
+	g, _, err := s.ResolveGroup(ctx, app, groupName)
+	if err != nil {
+		return g, err
+	}
+	masked := asc.MaskEmail(email)
+	if err := s.require(ctx, user, "tester-remove", app, &g, masked); err != nil {
+		return g, err
+	}
+	t, _, err := s.asc.BetaTesters.FindByEmail(ctx, email)
+	if err != nil {
+		return g, err
+	}
+	if t == nil {
+		return g, &release.BlockedError{Reasons: []string{fmt.Sprintf("%s is not a TestFlight tester of this team", masked)}}
+	}
+	ids, _, err := s.asc.BetaGroups.TesterIDs(ctx, g.ID)
+	if err != nil {
+		return g, err
+	}
+	if !slices.Contains(ids, t.ID) {
+		return g, &release.DoneError{By: user, At: s.now(), Result: fmt.Sprintf("%s is not in %s", masked, g.Name)}
+	}
+	if _, err := s.asc.BetaGroups.RemoveTesters(ctx, g.ID, t.ID); err != nil {
+		s.rel.Audit(user, "tester-remove", app.ID, masked, "failed", g.Name+": "+err.Error())
+		return g, appleRefusal(err)
+	}
+	s.rel.Audit(user, "tester-remove", app.ID, masked, "ok", g.Name)
+	s.log.Info("tester removed", "app", app.ID, "group", g.Name, "tester", masked)
+	return g, nil
+}
