@@ -21,6 +21,7 @@ import (
 
 	"github.com/ascbot/ascbot/internal/asc"
 	"github.com/ascbot/ascbot/internal/asc/ascsim"
+	"github.com/ascbot/ascbot/internal/beta"
 	"github.com/ascbot/ascbot/internal/config"
 	"github.com/ascbot/ascbot/internal/metrics"
 	"github.com/ascbot/ascbot/internal/release"
@@ -104,11 +105,13 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (err error) {
 	bot := slackui.New(slackui.Options{Socket: sm, Store: st, Logger: log, Clock: now, Metrics: m, Sandbox: cfg.Mode != config.ModeNormal})
 	rel := release.New(release.Options{ASC: client, Store: st, Config: cfg, Groups: bot.Groups(), Logger: log, Clock: now})
 	bot.SetRelease(rel)
+	bot.SetBeta(beta.New(beta.Options{Release: rel, Store: st, Logger: log, Clock: now}))
 
 	w, err := watch.New(watch.Options{
 		ASC: client, Store: st, Release: rel, Notifier: bot, Schedule: cfg.Poll,
 		Secrets: (&webhookSecrets{cfg: cfg, rel: rel}).get,
 		Logger:  log, Clock: now, Metrics: m,
+		AlsoTick: bot.PollTestFlight,
 	})
 	if err != nil {
 		return fmt.Errorf("starting the watcher: %w", err)

@@ -346,6 +346,14 @@ func (s *Service) changeGroup(ctx context.Context, user, appID, buildID, groupID
 		s.rel.Audit(user, action, appID, what, "blocked", "build not usable")
 		return v, g, &release.BlockedError{Reasons: []string{fmt.Sprintf("%s is %s and cannot be given to testers", what, strings.ToLower(v.InternalState().Label()))}}
 	}
+	if add && v.Build.Build.UsesNonExemptEncryption == nil && v.AppCfg.UsesNonExemptEncryption != nil {
+		// The YAML's answer for builds that carry none (as the submit flow
+		// uses it): without one no tester can install the build.
+		if _, _, err := s.asc.Builds.SetUsesNonExemptEncryption(ctx, buildID, *v.AppCfg.UsesNonExemptEncryption); err != nil {
+			return v, g, appleRefusal(err)
+		}
+		s.rel.Audit(user, "export-compliance", appID, what, "ok", fmt.Sprintf("usesNonExemptEncryption=%t from the config", *v.AppCfg.UsesNonExemptEncryption))
+	}
 	if add {
 		_, err = s.asc.BetaGroups.AddBuild(ctx, buildID, groupID)
 	} else {

@@ -20,6 +20,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/ascbot/ascbot/internal/asc"
+	"github.com/ascbot/ascbot/internal/beta"
 	"github.com/ascbot/ascbot/internal/release"
 	"github.com/ascbot/ascbot/internal/store"
 )
@@ -87,6 +88,7 @@ type Bot struct {
 	timeout    time.Duration
 	watches    WatchSink
 	pollStatus PollStatus
+	beta       *beta.Service
 
 	inflight  sync.WaitGroup
 	connected atomic.Bool

@@ -105,6 +105,13 @@ func init() {
 			Run: withApp(func(b *Bot, ctx context.Context, cmd slack.SlashCommand, app asc.App, _ parsedCommand) error {
 				return b.cmdAvailability(ctx, cmd, app)
 			})},
+		{Name: "testflight", Usage: "/asc testflight <app> [build]", Example: "/asc testflight KotenOCR 4", Summary: "the build's TestFlight card: groups, What to Test, beta review (default: the newest valid build)", MinArgs: 1,
+			Split: splitOptionalVersion,
+			Run: withApp(func(b *Bot, ctx context.Context, cmd slack.SlashCommand, app asc.App, p parsedCommand) error {
+				return b.cmdTestFlight(ctx, cmd, app, p.Version)
+			})},
+		{Name: "testers", Usage: "/asc testers <app> [group] | add <email> [group] [first last] | remove <email> [group]", Example: "/asc testers KotenOCR add ana@example.com \"Public Beta\" Ana Sato", Summary: "list a beta group's testers, invite one into a group, or take one out (testers)", MinArgs: 1,
+			Split: splitTesters, Run: (*Bot).cmdTesters},
 		{Name: "iap", Usage: "/asc iap <app>", Example: "/asc iap KotenOCR", Summary: "in-app purchases and their states", MinArgs: 1,
 			Run: withApp(func(b *Bot, ctx context.Context, cmd slack.SlashCommand, app asc.App, _ parsedCommand) error {
 				return b.cmdIAP(ctx, cmd, app)
@@ -162,8 +169,12 @@ type parsedCommand struct {
 	App string
 	// Version is a version string, when the command takes one and it was given.
 	Version string
-	// Arg is a further argument (pause|resume|complete, a channel).
+	// Arg is a further argument (pause|resume|complete, a channel; list, add
+	// or remove for testers).
 	Arg string
+	// Testers: the email, group and names after add/remove; for a listing,
+	// AppHead is the first word (the app when the rest names a group).
+	Email, Group, Names, AppHead string
 }
 
 var versionRe = regexp.MustCompile(`^\d+(\.\d+){0,3}$`)

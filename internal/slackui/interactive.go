@@ -25,6 +25,20 @@ func (b *Bot) onInteractive(ctx context.Context, req socketmode.Request, cb slac
 		act := *cb.ActionCallback.BlockActions[0]
 		b.goWork(ctx, req, "action "+act.ActionID, func(ctx context.Context) { b.onAction(ctx, cb, act) })
 	case slack.InteractionTypeViewSubmission:
+		if cb.View.CallbackID == tfNotesCallback {
+			in, errs, err := parseWhatToTest(cb.View)
+			switch {
+			case err != nil:
+				b.ack(req, nil)
+				b.log.Warn("reading a What to Test submission", "err", err)
+			case len(errs) > 0:
+				b.ack(req, slack.NewErrorsViewSubmissionResponse(errs))
+			default:
+				b.ack(req, nil)
+				b.goWork(ctx, req, "what to test", func(ctx context.Context) { b.saveWhatToTest(ctx, cb.User.ID, in) })
+			}
+			return
+		}
 		if cb.View.CallbackID != notesCallback {
 			b.ack(req, nil)
 			return
@@ -70,6 +84,9 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 	user := cb.User.ID
 	id := act.ActionID
 	switch {
+	case strings.HasPrefix(id, "tf_"):
+		b.onTestFlightAction(ctx, cb, act)
+		return
 	case strings.HasPrefix(id, actCreateVersion):
 		b.onCreateVersion(ctx, cb, act)
 		return

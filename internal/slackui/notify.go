@@ -140,15 +140,20 @@ func (b *Bot) BuildChanged(ctx context.Context, e watch.BuildEvent) error {
 	if e.Build.MarketingVersion != "" {
 		mv = " (" + e.Build.MarketingVersion + ")"
 	}
-	var text string
-	switch e.To {
-	case asc.BuildValid:
-		text = fmt.Sprintf("🛠 *%s* build %s%s finished processing and is ready to attach.", e.App.Name, e.Build.Version, mv)
+	switch {
+	case e.To == asc.BuildValid && b.beta != nil:
+		// The build notice is the build's TestFlight card.
+		if _, err := b.showTestFlightCard(ctx, e.Channel, "", e.App.ID, e.Build.ID); err != nil {
+			return fmt.Errorf("posting the TestFlight card: %w", err)
+		}
 	default:
-		text = fmt.Sprintf("⚠ *%s* build %s%s: processing *%s*. Upload a new build.", e.App.Name, e.Build.Version, mv, e.To.Label())
-	}
-	if _, err := b.posters.post(ctx, e.Channel, slack.MsgOptionText(text, false)); err != nil {
-		return fmt.Errorf("posting the build notice: %w", err)
+		text := fmt.Sprintf("⚠ *%s* build %s%s: processing *%s*. Upload a new build.", e.App.Name, e.Build.Version, mv, e.To.Label())
+		if e.To == asc.BuildValid {
+			text = fmt.Sprintf("🛠 *%s* build %s%s finished processing and is ready to attach.", e.App.Name, e.Build.Version, mv)
+		}
+		if _, err := b.posters.post(ctx, e.Channel, slack.MsgOptionText(text, false)); err != nil {
+			return fmt.Errorf("posting the build notice: %w", err)
+		}
 	}
 	b.metrics.Notification("build")
 	cards, err := b.store.ListCards()

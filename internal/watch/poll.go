@@ -31,6 +31,11 @@ func (w *Watcher) Tick(ctx context.Context) error {
 	if err == nil {
 		err = w.pollApps(ctx, apps)
 	}
+	if w.alsoTick != nil && !asc.IsRateLimited(err) && ctx.Err() == nil {
+		if aerr := w.alsoTick(ctx); aerr != nil {
+			err = errors.Join(err, aerr)
+		}
+	}
 	w.afterTick(startedAt, time.Since(started), int(w.reqs.Load()-reqs0), len(apps), err)
 	return err
 }

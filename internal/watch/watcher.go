@@ -45,6 +45,10 @@ type Options struct {
 	// Workers bounds how many apps one Tick reads at once (default 4;
 	// Apple is reported to answer 429 to heavily parallel clients).
 	Workers int
+	// AlsoTick, when set, runs after each Tick that was not stopped by a
+	// 429, on the same schedule and back-off: TestFlight cards are re-read
+	// there (slackui's PollTestFlight).
+	AlsoTick func(context.Context) error
 }
 
 // Status is the poller's state for /asc status and health checks.
@@ -93,6 +97,7 @@ type Watcher struct {
 	store    *store.Store
 	rel      *release.Service
 	notifier Notifier
+	alsoTick func(context.Context) error
 	secrets  func() map[string]string
 	log      *slog.Logger
 	now      func() time.Time
@@ -165,6 +170,7 @@ func New(o Options) (*Watcher, error) {
 		store:      o.Store,
 		rel:        o.Release,
 		notifier:   o.Notifier,
+		alsoTick:   o.AlsoTick,
 		secrets:    o.Secrets,
 		log:        o.Logger,
 		now:        o.Clock,
