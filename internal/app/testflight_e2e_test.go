@@ -203,11 +203,11 @@ func TestTestFlightEndToEnd(t *testing.T) {
 	h.pollTestFlight()
 	h.pollTestFlight()
 	for line, want := range map[string]int{
-		"is *In Beta Review*":                1,
-		"*passed beta review*":               1,
-		"is available to *Public Beta*":      1,
-		"is available to *Team*":             1,
-		"is *Waiting for Beta Review*":       1,
+		"is *In Beta Review*":               1,
+		"*passed beta review*":              1,
+		"is available to *Public Beta*":     1,
+		"is available to *Team*":            1,
+		"is *Waiting for Beta Review*":      1,
 		"finished processing and is ready ": 1,
 	} {
 		if n := h.channelLines(line); n != want {
