@@ -208,3 +208,16 @@ func TestStatePredicates(t *testing.T) {
 		t.Errorf("openSubmissionStates = %v", openSubmissionStates)
 	}
 }
+
+func TestManualRelease(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		rt   ReleaseType
+		want bool
+	}{{"", true}, {ReleaseManual, true}, {ReleaseAfterApproval, false}, {ReleaseScheduled, false}} {
+		v := AppStoreVersion{ReleaseType: tc.rt}
+		if got := v.ManualRelease(); got != tc.want {
+			t.Errorf("ManualRelease(%q) = %v, want %v", tc.rt, got, tc.want)
+		}
+	}
+}

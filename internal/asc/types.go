@@ -51,6 +51,13 @@ type AppStoreVersion struct {
 	BuildID string
 }
 
+// ManualRelease reports whether someone must release the version once App
+// Review approves it (releaseType MANUAL, or unset as in older answers): it
+// then waits in Pending Developer Release for a release request.
+func (v *AppStoreVersion) ManualRelease() bool {
+	return v.ReleaseType == "" || v.ReleaseType == ReleaseManual
+}
+
 // Build is an uploaded binary (resource type "builds").
 type Build struct {
 	ID               string

@@ -589,7 +589,7 @@ func (s *Service) Release(ctx context.Context, user, appID, versionID string) (s
 			return "", &BlockedError{Reasons: []string{fmt.Sprintf("%s %s is already %s", app.Name, v.VersionString, st.Label())}}
 		case st != asc.StatePendingDeveloperRelease:
 			return "", &BlockedError{Reasons: []string{fmt.Sprintf("%s %s is %s, not Pending Developer Release", app.Name, v.VersionString, st.Label())}}
-		case v.ReleaseType != "" && v.ReleaseType != asc.ReleaseManual:
+		case !v.ManualRelease():
 			return "", &BlockedError{Reasons: []string{fmt.Sprintf("%s %s is set to release %s", app.Name, v.VersionString, ReleaseTypeLabel(v))}}
 		}
 		id, _, err := s.asc.Releases.Release(ctx, versionID)

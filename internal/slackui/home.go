@@ -64,7 +64,7 @@ func RenderHome(apps []HomeApp, notice string, sandbox bool, now time.Time) slac
 			text += "\nIn flight: nothing"
 		}
 		blocks = append(blocks, slack.NewDividerBlock(), slack.NewSectionBlock(mrkdwn(truncate(text, 3000)), nil, nil, slack.SectionBlockOptionBlockID("home_app_"+a.App.ID)))
-		if v := a.InFlight; v != nil && a.CanRelease && v.Version.State() == asc.StatePendingDeveloperRelease && (v.Version.ReleaseType == asc.ReleaseManual || v.Version.ReleaseType == "") {
+		if v := a.InFlight; v != nil && a.CanRelease && v.Version.State() == asc.StatePendingDeveloperRelease && v.Version.ManualRelease() {
 			btn := button(actRelease, "Release "+v.Version.VersionString, v.Snapshot(a.Rev).Encode(), slack.StylePrimary)
 			btn.Confirm = confirm("Release to the App Store?", fmt.Sprintf("Release *%s* now.", cardTitle(v)), "Release")
 			blocks = append(blocks, slack.NewActionBlock("home_actions_"+a.App.ID, btn))

@@ -113,7 +113,7 @@ func (b *Bot) channelLine(e watch.VersionEvent) string {
 		if len(approvers) > 0 {
 			who = release.MentionList(approvers) + ": press *Release* on the card when you are ready."
 		}
-		if e.Version.ReleaseType != "" && e.Version.ReleaseType != asc.ReleaseManual {
+		if !e.Version.ManualRelease() {
 			who = "It releases " + release.ReleaseTypeLabel(&e.Version) + "."
 		}
 		return fmt.Sprintf("✅ %s was *approved* — Pending Developer Release. %s", name, who)

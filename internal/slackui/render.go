@@ -208,14 +208,13 @@ func RenderCard(v *release.VersionView, m CardMeta, now time.Time) []slack.Block
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(PhasedLine(v.Phased)), nil, nil, slack.SectionBlockOptionBlockID("phased")))
 	}
 	if st == asc.StatePendingDeveloperRelease {
-		switch v.Version.ReleaseType {
-		case asc.ReleaseManual, "":
+		if v.Version.ManualRelease() {
 			who := "nobody is configured to release"
 			if len(m.Approvers) > 0 {
 				who = "approvers: " + release.MentionList(m.Approvers)
 			}
 			blocks = append(blocks, slack.NewContextBlock("release_info", mrkdwn("Approved — waiting for a manual release · "+who)))
-		default:
+		} else {
 			blocks = append(blocks, slack.NewContextBlock("release_info", mrkdwn("Approved — releases "+release.ReleaseTypeLabel(&v.Version))))
 		}
 	}
@@ -268,7 +267,7 @@ func RenderCard(v *release.VersionView, m CardMeta, now time.Time) []slack.Block
 			elems = append(elems, b)
 		}
 	}
-	if st == asc.StatePendingDeveloperRelease && (v.Version.ReleaseType == asc.ReleaseManual || v.Version.ReleaseType == "") && m.Pending == "" {
+	if st == asc.StatePendingDeveloperRelease && v.Version.ManualRelease() && m.Pending == "" {
 		b := button(actRelease, "Release", snap.Encode(), slack.StylePrimary)
 		text := fmt.Sprintf("Release *%s* (build %s) to the App Store now.", cardTitle(v), buildNumber(v))
 		if v.Phased != nil && v.Phased.State == asc.PhasedInactive {
