@@ -132,27 +132,55 @@ func PhasedLine(p *asc.PhasedRelease) string {
 	return line + fmt.Sprintf(" · paused %d of 30 days", p.TotalPauseDuration)
 }
 
-// RenderCard renders the living message of one app version.
+// RenderCard renders the living message of one app version: header, state,
+// facts, What's New, preflight, review items, release details, the buttons
+// and the footer, each drawn by its own part below.
 func RenderCard(v *release.VersionView, m CardMeta, now time.Time) []slack.Block {
-	snap := v.Snapshot(m.Rev)
-	st := v.Version.State()
+	blocks := []slack.Block{cardHeader(v, m)}
+	if m.MovedTo != "" {
+		return append(blocks, slack.NewSectionBlock(mrkdwn(fmt.Sprintf("This card moved to <#%s>.", m.MovedTo)), nil, nil))
+	}
+	blocks = append(blocks, cardState(v, m), cardFacts(v, now), cardNotes(v))
+	blocks = appendIf(blocks, cardPreflight(v), cardReviewItems(v), cardPhased(v), cardReleaseInfo(v, m), cardIAPInfo(v))
+	blocks = append(blocks, cardActions(v, m))
+	blocks = appendIf(blocks, cardOtherBuilds(v))
+	return append(blocks, cardFooter(m, now))
+}
+
+// appendIf appends the parts that are present: a part returns a nil Block
+// when it has nothing to show.
+func appendIf(blocks []slack.Block, parts ...slack.Block) []slack.Block {
+	for _, p := range parts {
+		if p != nil {
+			blocks = append(blocks, p)
+		}
+	}
+	return blocks
+}
+
+// cardHeader is the title: app, version and platform.
+func cardHeader(v *release.VersionView, m CardMeta) slack.Block {
 	title := cardTitle(v)
 	if m.Sandbox {
 		title = "SANDBOX · " + title
 	}
-	blocks := []slack.Block{slack.NewHeaderBlock(plain(truncate(title, 150)))}
-	if m.MovedTo != "" {
-		return append(blocks, slack.NewSectionBlock(mrkdwn(fmt.Sprintf("This card moved to <#%s>.", m.MovedTo)), nil, nil))
-	}
-	stateText := fmt.Sprintf("*%s*", st.Label())
+	return slack.NewHeaderBlock(plain(truncate(title, 150)))
+}
+
+// cardState is the version's review state and the action in flight.
+func cardState(v *release.VersionView, m CardMeta) slack.Block {
+	text := fmt.Sprintf("*%s*", v.Version.State().Label())
 	if m.Pending != "" {
-		stateText += " · _" + m.Pending + "_"
+		text += " · _" + m.Pending + "_"
 	}
 	if m.Sandbox {
-		stateText += "\n_Sandbox: simulated App Store Connect, nothing reaches Apple._"
+		text += "\n_Sandbox: simulated App Store Connect, nothing reaches Apple._"
 	}
-	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(stateText), nil, nil, slack.SectionBlockOptionBlockID("state")))
+	return slack.NewSectionBlock(mrkdwn(text), nil, nil, slack.SectionBlockOptionBlockID("state"))
+}
 
+// cardFacts are the build, export compliance, release type and submission.
+func cardFacts(v *release.VersionView, now time.Time) slack.Block {
 	buildText := "—"
 	if b := v.Build; b != nil {
 		buildText = fmt.Sprintf("Build %s", b.Version)
@@ -167,140 +195,208 @@ func RenderCard(v *release.VersionView, m CardMeta, now time.Time) []slack.Block
 	if v.Submission != nil {
 		subText = v.Submission.State.Label()
 	}
+	rel := release.ReleaseTypeLabel(&v.Version)
 	fields := []*slack.TextBlockObject{
 		mrkdwn("*Build*\n" + buildText),
 		mrkdwn("*Export compliance*\n" + yesNoCompliance(v.Encryption())),
-		mrkdwn("*Release*\n" + strings.ToUpper(release.ReleaseTypeLabel(&v.Version)[:1]) + release.ReleaseTypeLabel(&v.Version)[1:]),
+		mrkdwn("*Release*\n" + strings.ToUpper(rel[:1]) + rel[1:]),
 		mrkdwn("*Review submission*\n" + subText),
 	}
-	blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil, slack.SectionBlockOptionBlockID("facts")))
+	return slack.NewSectionBlock(nil, fields, nil, slack.SectionBlockOptionBlockID("facts"))
+}
 
-	blocks = append(blocks, slack.NewSectionBlock(mrkdwn(notesLine(v)), nil, nil, slack.SectionBlockOptionBlockID("notes")))
+// cardNotes is What's New per locale.
+func cardNotes(v *release.VersionView) slack.Block {
+	return slack.NewSectionBlock(mrkdwn(notesLine(v)), nil, nil, slack.SectionBlockOptionBlockID("notes"))
+}
 
-	submittable := release.Submittable(st)
-	if submittable {
-		var lines []string
-		for _, c := range v.Preflight.Checks {
-			mark := "✓"
-			switch {
-			case c.Warn && !c.OK:
-				mark = "⚠"
-			case !c.OK:
-				mark = "✗"
-			}
-			lines = append(lines, mark+" "+c.Detail)
+// cardPreflight is the checklist, while the version can be submitted.
+func cardPreflight(v *release.VersionView) slack.Block {
+	if !release.Submittable(v.Version.State()) {
+		return nil
+	}
+	var lines []string
+	for _, c := range v.Preflight.Checks {
+		mark := "✓"
+		switch {
+		case c.Warn && !c.OK:
+			mark = "⚠"
+		case !c.OK:
+			mark = "✗"
 		}
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(truncate("*Preflight*\n"+strings.Join(lines, "\n"), 3000)), nil, nil, slack.SectionBlockOptionBlockID("preflight")))
+		lines = append(lines, mark+" "+c.Detail)
 	}
-	if len(v.SubmissionItems) > 0 && (st.Rejected() || (v.Submission != nil && v.Submission.State == asc.SubmissionUnresolvedIssues)) {
-		var lines []string
-		for _, it := range v.SubmissionItems {
-			what := it.Kind
-			if it.VersionID() == v.Version.ID {
-				what = "version " + v.Version.VersionString
-			}
-			lines = append(lines, fmt.Sprintf("• %s: %s", what, it.State.Label()))
-		}
-		lines = append(lines, fmt.Sprintf("<%s|Open the version in App Store Connect> for Apple's message in the Resolution Center.", VersionURL(v.App.ID, v.Version)))
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(truncate("*Submission items*\n"+strings.Join(lines, "\n"), 3000)), nil, nil, slack.SectionBlockOptionBlockID("items")))
-	}
-	if v.Phased != nil {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(PhasedLine(v.Phased)), nil, nil, slack.SectionBlockOptionBlockID("phased")))
-	}
-	if st == asc.StatePendingDeveloperRelease {
-		if v.Version.ManualRelease() {
-			who := "nobody is configured to release"
-			if len(m.Approvers) > 0 {
-				who = "approvers: " + release.MentionList(m.Approvers)
-			}
-			blocks = append(blocks, slack.NewContextBlock("release_info", mrkdwn("Approved — waiting for a manual release · "+who)))
-		} else {
-			blocks = append(blocks, slack.NewContextBlock("release_info", mrkdwn("Approved — releases "+release.ReleaseTypeLabel(&v.Version))))
-		}
-	}
-	if (st == asc.StatePendingDeveloperRelease || st == asc.StateReadyForDistribution) && len(v.PendingIAPs) > 0 {
-		var names []string
-		for _, p := range v.PendingIAPs {
-			names = append(names, p.Name)
-		}
-		blocks = append(blocks, slack.NewContextBlock("iap_info", mrkdwn(truncate("⚠ In-app purchases still ready to submit (not in this review): "+strings.Join(names, ", "), 2000))))
-	}
+	return slack.NewSectionBlock(mrkdwn(truncate("*Preflight*\n"+strings.Join(lines, "\n"), 3000)), nil, nil, slack.SectionBlockOptionBlockID("preflight"))
+}
 
+// cardReviewItems lists a rejected submission's items and links to App
+// Store Connect, where Apple's message is.
+func cardReviewItems(v *release.VersionView) slack.Block {
+	if len(v.SubmissionItems) == 0 || !(v.Version.State().Rejected() || v.Resubmission()) {
+		return nil
+	}
+	var lines []string
+	for _, it := range v.SubmissionItems {
+		what := it.Kind
+		if it.VersionID() == v.Version.ID {
+			what = "version " + v.Version.VersionString
+		}
+		lines = append(lines, fmt.Sprintf("• %s: %s", what, it.State.Label()))
+	}
+	lines = append(lines, fmt.Sprintf("<%s|Open the version in App Store Connect> for Apple's message in the Resolution Center.", VersionURL(v.App.ID, v.Version)))
+	return slack.NewSectionBlock(mrkdwn(truncate("*Submission items*\n"+strings.Join(lines, "\n"), 3000)), nil, nil, slack.SectionBlockOptionBlockID("items"))
+}
+
+// cardPhased is the phased release's day and share.
+func cardPhased(v *release.VersionView) slack.Block {
+	if v.Phased == nil {
+		return nil
+	}
+	return slack.NewSectionBlock(mrkdwn(PhasedLine(v.Phased)), nil, nil, slack.SectionBlockOptionBlockID("phased"))
+}
+
+// cardReleaseInfo says how an approved version reaches the store, and who may release it.
+func cardReleaseInfo(v *release.VersionView, m CardMeta) slack.Block {
+	if v.Version.State() != asc.StatePendingDeveloperRelease {
+		return nil
+	}
+	if !v.Version.ManualRelease() {
+		return slack.NewContextBlock("release_info", mrkdwn("Approved — releases "+release.ReleaseTypeLabel(&v.Version)))
+	}
+	who := "nobody is configured to release"
+	if len(m.Approvers) > 0 {
+		who = "approvers: " + release.MentionList(m.Approvers)
+	}
+	return slack.NewContextBlock("release_info", mrkdwn("Approved — waiting for a manual release · "+who))
+}
+
+// cardIAPInfo warns about in-app purchases left out of an approved version's review.
+func cardIAPInfo(v *release.VersionView) slack.Block {
+	st := v.Version.State()
+	if (st != asc.StatePendingDeveloperRelease && st != asc.StateReadyForDistribution) || len(v.PendingIAPs) == 0 {
+		return nil
+	}
+	var names []string
+	for _, p := range v.PendingIAPs {
+		names = append(names, p.Name)
+	}
+	return slack.NewContextBlock("iap_info", mrkdwn(truncate("⚠ In-app purchases still ready to submit (not in this review): "+strings.Join(names, ", "), 2000)))
+}
+
+// cardActions are the buttons: builds, What's New and Submit before review,
+// Cancel during it, Release and the phased controls after, and Refresh.
+func cardActions(v *release.VersionView, m CardMeta) slack.Block {
+	snap := v.Snapshot(m.Rev)
 	var elems []slack.BlockElement
-	if submittable && m.Pending == "" {
-		n := 0
-		for _, b := range v.Builds {
-			if b.ProcessingState != asc.BuildValid || n == 5 {
-				continue
-			}
-			n++
-			s := snap
-			s.Arg = b.ID
-			label := "Build " + b.Version
-			style := slack.Style("")
-			if v.Build != nil && v.Build.ID == b.ID {
-				label = "✓ Build " + b.Version
-				style = slack.StylePrimary
-			}
-			elems = append(elems, button(actAttachBuild+"_"+b.ID, label, s.Encode(), style))
-		}
-		if !v.FirstVersion || v.Encryption() == nil {
-			elems = append(elems, button(actOpenNotes, "What's New", snap.Encode(), ""))
-		}
-		if v.Preflight.Passed() {
-			if v.Resubmission() {
-				b := button(actSubmit, "Resubmit for review", snap.Encode(), slack.StylePrimary)
-				b.Confirm = confirm("Resubmit for review?", fmt.Sprintf("Resubmit *%s* with build %s to App Review, in the same review submission.", cardTitle(v), buildNumber(v)), "Resubmit")
-				elems = append(elems, b)
-			} else {
-				b := button(actSubmit, "Submit for review", snap.Encode(), slack.StylePrimary)
-				b.Confirm = confirm("Submit for review?", fmt.Sprintf("Submit *%s* with build %s to App Review.", cardTitle(v), buildNumber(v)), "Submit")
-				elems = append(elems, b)
-			}
-		}
-	}
-	if v.Submission != nil && m.Pending == "" {
-		switch v.Submission.State {
-		case asc.SubmissionReadyForReview, asc.SubmissionWaitingForReview, asc.SubmissionInReview, asc.SubmissionUnresolvedIssues:
-			b := button(actCancel, "Cancel submission", snap.Encode(), slack.StyleDanger)
-			b.Confirm = confirm("Cancel the submission?", fmt.Sprintf("Withdraw *%s* from App Review. You can submit again afterwards.", cardTitle(v)), "Cancel submission")
-			elems = append(elems, b)
-		}
-	}
-	if st == asc.StatePendingDeveloperRelease && v.Version.ManualRelease() && m.Pending == "" {
-		b := button(actRelease, "Release", snap.Encode(), slack.StylePrimary)
-		text := fmt.Sprintf("Release *%s* (build %s) to the App Store now.", cardTitle(v), buildNumber(v))
-		if v.Phased != nil && v.Phased.State == asc.PhasedInactive {
-			text += " It rolls out in phases over 7 days."
-		}
-		b.Confirm = confirm("Release to the App Store?", text, "Release")
-		elems = append(elems, b)
-	}
-	if v.Phased != nil && m.Pending == "" {
-		switch v.Phased.State {
-		case asc.PhasedActive:
-			elems = append(elems, button(actPhasedPause, "Pause", withArg(snap, "PAUSED"), ""))
-		case asc.PhasedPaused:
-			elems = append(elems, button(actPhasedResume, "Resume", withArg(snap, "ACTIVE"), slack.StylePrimary))
-		}
-		if v.Phased.State == asc.PhasedActive || v.Phased.State == asc.PhasedPaused {
-			b := button(actPhasedDone, "Release to everyone", withArg(snap, "COMPLETE"), slack.StyleDanger)
-			b.Confirm = confirm("Release to everyone?", fmt.Sprintf("End the phased release of *%s*: every user gets it now. This cannot be undone.", cardTitle(v)), "Release to everyone")
-			elems = append(elems, b)
-		}
+	if m.Pending == "" {
+		elems = append(elems, submitButtons(v, snap)...)
+		elems = append(elems, cancelButtons(v, snap)...)
+		elems = append(elems, releaseButtons(v, snap)...)
+		elems = append(elems, phasedButtons(v, snap)...)
 	}
 	elems = append(elems, button(actRefresh, "Refresh", snap.Encode(), ""))
-	blocks = append(blocks, slack.NewActionBlock("card_actions", elems...))
+	return slack.NewActionBlock("card_actions", elems...)
+}
 
+// submitButtons: up to five valid builds, What's New, and Submit (or
+// Resubmit, after a rejection) once the preflight passes.
+func submitButtons(v *release.VersionView, snap release.Snapshot) []slack.BlockElement {
+	if !release.Submittable(v.Version.State()) {
+		return nil
+	}
+	var elems []slack.BlockElement
+	n := 0
+	for _, b := range v.Builds {
+		if b.ProcessingState != asc.BuildValid || n == 5 {
+			continue
+		}
+		n++
+		label, style := "Build "+b.Version, slack.Style("")
+		if v.Build != nil && v.Build.ID == b.ID {
+			label, style = "✓ Build "+b.Version, slack.StylePrimary
+		}
+		elems = append(elems, button(actAttachBuild+"_"+b.ID, label, withArg(snap, b.ID), style))
+	}
+	if !v.FirstVersion || v.Encryption() == nil {
+		elems = append(elems, button(actOpenNotes, "What's New", snap.Encode(), ""))
+	}
+	if !v.Preflight.Passed() {
+		return elems
+	}
+	var b *slack.ButtonBlockElement
+	if v.Resubmission() {
+		b = button(actSubmit, "Resubmit for review", snap.Encode(), slack.StylePrimary)
+		b.Confirm = confirm("Resubmit for review?", fmt.Sprintf("Resubmit *%s* with build %s to App Review, in the same review submission.", cardTitle(v), buildNumber(v)), "Resubmit")
+	} else {
+		b = button(actSubmit, "Submit for review", snap.Encode(), slack.StylePrimary)
+		b.Confirm = confirm("Submit for review?", fmt.Sprintf("Submit *%s* with build %s to App Review.", cardTitle(v), buildNumber(v)), "Submit")
+	}
+	return append(elems, b)
+}
+
+// cancelButtons: Cancel submission while the version's submission is open.
+func cancelButtons(v *release.VersionView, snap release.Snapshot) []slack.BlockElement {
+	if v.Submission == nil {
+		return nil
+	}
+	switch v.Submission.State {
+	case asc.SubmissionReadyForReview, asc.SubmissionWaitingForReview, asc.SubmissionInReview, asc.SubmissionUnresolvedIssues:
+		b := button(actCancel, "Cancel submission", snap.Encode(), slack.StyleDanger)
+		b.Confirm = confirm("Cancel the submission?", fmt.Sprintf("Withdraw *%s* from App Review. You can submit again afterwards.", cardTitle(v)), "Cancel submission")
+		return []slack.BlockElement{b}
+	}
+	return nil
+}
+
+// releaseButtons: Release, on an approved version released manually.
+func releaseButtons(v *release.VersionView, snap release.Snapshot) []slack.BlockElement {
+	if v.Version.State() != asc.StatePendingDeveloperRelease || !v.Version.ManualRelease() {
+		return nil
+	}
+	b := button(actRelease, "Release", snap.Encode(), slack.StylePrimary)
+	text := fmt.Sprintf("Release *%s* (build %s) to the App Store now.", cardTitle(v), buildNumber(v))
+	if v.Phased != nil && v.Phased.State == asc.PhasedInactive {
+		text += " It rolls out in phases over 7 days."
+	}
+	b.Confirm = confirm("Release to the App Store?", text, "Release")
+	return []slack.BlockElement{b}
+}
+
+// phasedButtons: Pause or Resume, and Release to everyone, during a phased release.
+func phasedButtons(v *release.VersionView, snap release.Snapshot) []slack.BlockElement {
+	if v.Phased == nil {
+		return nil
+	}
+	var elems []slack.BlockElement
+	switch v.Phased.State {
+	case asc.PhasedActive:
+		elems = append(elems, button(actPhasedPause, "Pause", withArg(snap, "PAUSED"), ""))
+	case asc.PhasedPaused:
+		elems = append(elems, button(actPhasedResume, "Resume", withArg(snap, "ACTIVE"), slack.StylePrimary))
+	default:
+		return nil
+	}
+	b := button(actPhasedDone, "Release to everyone", withArg(snap, "COMPLETE"), slack.StyleDanger)
+	b.Confirm = confirm("Release to everyone?", fmt.Sprintf("End the phased release of *%s*: every user gets it now. This cannot be undone.", cardTitle(v)), "Release to everyone")
+	return append(elems, b)
+}
+
+// cardOtherBuilds names this version's builds that are not valid.
+func cardOtherBuilds(v *release.VersionView) slack.Block {
 	var other []string
 	for _, b := range v.Builds {
 		if b.ProcessingState != asc.BuildValid {
 			other = append(other, fmt.Sprintf("Build %s %s", b.Version, strings.ToLower(b.ProcessingState.Label())))
 		}
 	}
-	if len(other) > 0 {
-		blocks = append(blocks, slack.NewContextBlock("other_builds", mrkdwn(truncate(strings.Join(other, " · "), 2000))))
+	if len(other) == 0 {
+		return nil
 	}
+	return slack.NewContextBlock("other_builds", mrkdwn(truncate(strings.Join(other, " · "), 2000)))
+}
+
+// cardFooter: when the card was drawn and who submitted and released.
+func cardFooter(m CardMeta, now time.Time) slack.Block {
 	footer := "Updated " + now.UTC().Format("2 Jan 15:04 MST")
 	if m.SubmittedBy != "" {
 		footer += fmt.Sprintf(" · submitted by <@%s>", m.SubmittedBy)
@@ -308,8 +404,7 @@ func RenderCard(v *release.VersionView, m CardMeta, now time.Time) []slack.Block
 	if m.ReleasedBy != "" {
 		footer += fmt.Sprintf(" · released by <@%s>", m.ReleasedBy)
 	}
-	blocks = append(blocks, slack.NewContextBlock("footer", mrkdwn(footer)))
-	return blocks
+	return slack.NewContextBlock("footer", mrkdwn(footer))
 }
 
 func withArg(s release.Snapshot, arg string) string {
