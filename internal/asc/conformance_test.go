@@ -273,6 +273,7 @@ func TestRequestsConformToSpec(t *testing.T) {
 		{"Phased.Get", func() error { _, _, err := c.Phased.Get(ctx, "v1"); return err }},
 		{"Phased.Create", func() error { _, _, err := c.Phased.Create(ctx, "v1", PhasedInactive); return err }},
 		{"Phased.SetState", func() error { _, _, err := c.Phased.SetState(ctx, "p1", PhasedPaused); return err }},
+		{"Phased.Delete", func() error { _, err := c.Phased.Delete(ctx, "p1"); return err }},
 		{"Availability.Territories", func() error { _, _, err := c.Availability.Territories(ctx); return err }},
 		{"Availability.Get", func() error { _, _, err := c.Availability.Get(ctx, "a1"); return err }},
 		{"Availability.MakeAvailableEverywhere", func() error {
@@ -368,7 +369,7 @@ func TestRequestsConformToSpec(t *testing.T) {
 		"reviewSubmissions_createInstance", "reviewSubmissionItems_createInstance", "reviewSubmissions_updateInstance",
 		"reviewSubmissions_items_getToManyRelated", "appStoreVersionReleaseRequests_createInstance",
 		"appStoreVersions_appStoreVersionPhasedRelease_getToOneRelated", "appStoreVersionPhasedReleases_createInstance",
-		"appStoreVersionPhasedReleases_updateInstance", "territories_getCollection", "apps_appAvailabilityV2_getToOneRelated",
+		"appStoreVersionPhasedReleases_updateInstance", "appStoreVersionPhasedReleases_deleteInstance", "territories_getCollection", "apps_appAvailabilityV2_getToOneRelated",
 		"appAvailabilitiesV2_territoryAvailabilities_getToManyRelated", "appAvailabilitiesV2_createInstance",
 		"apps_inAppPurchasesV2_getToManyRelated", "inAppPurchaseSubmissions_createInstance", "webhooks_createInstance",
 		"buildUploads_getInstance",

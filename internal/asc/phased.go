@@ -113,3 +113,14 @@ func (s *PhasedService) SetState(ctx context.Context, phasedID string, state Pha
 	}
 	return p, resp, nil
 }
+
+// Delete cancels a planned phased release that has not started (INACTIVE):
+// the version then releases to everyone at once.
+// DELETE /v1/appStoreVersionPhasedReleases/{id}
+func (s *PhasedService) Delete(ctx context.Context, phasedID string) (*Response, error) {
+	resp, err := s.client.send(ctx, http.MethodDelete, "/v1/appStoreVersionPhasedReleases/"+url.PathEscape(phasedID), nil, nil)
+	if err != nil {
+		return resp, fmt.Errorf("deleting phased release %s: %w", phasedID, err)
+	}
+	return resp, nil
+}

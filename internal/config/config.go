@@ -111,6 +111,17 @@ type Config struct {
 	Poll         string   // robfig/cron spec of the review-state poller
 	Approvers    []string // default approvers for apps that name none
 	Apps         []App
+	// Location is the team's time zone (YAML timezone, an IANA name; default
+	// UTC): scheduled release dates are chosen and shown in it, stored as UTC.
+	Location *time.Location
+}
+
+// Zone is the team's time zone, UTC when none is configured.
+func (c *Config) Zone() *time.Location {
+	if c == nil || c.Location == nil {
+		return time.UTC
+	}
+	return c.Location
 }
 
 // App is one App Store Connect app the bot manages.
@@ -138,9 +149,12 @@ type App struct {
 
 // File is the YAML file's content, decoded, defaulted and validated.
 type File struct {
-	Poll      string   `yaml:"poll"`
-	Approvers []string `yaml:"approvers"`
-	Apps      []App    `yaml:"apps"`
+	Poll string `yaml:"poll"`
+	// TimeZone is the team's IANA time zone ("Asia/Tokyo"), default "UTC".
+	TimeZone  string         `yaml:"timezone"`
+	Location  *time.Location `yaml:"-"`
+	Approvers []string       `yaml:"approvers"`
+	Apps      []App          `yaml:"apps"`
 }
 
 // Error is a configuration error: one field, one problem.
@@ -233,10 +247,10 @@ func Load(getenv func(string) string, mode Mode) (*Config, error) {
 			return nil, err
 		}
 		c.ConfigPath = path
-		c.Poll, c.Approvers, c.Apps = f.Poll, f.Approvers, f.Apps
+		c.Poll, c.Approvers, c.Apps, c.Location = f.Poll, f.Approvers, f.Apps, f.Location
 	case !explicit && errors.Is(err, fs.ErrNotExist):
 		f, _ := parse(path, nil) // defaults only
-		c.Poll = f.Poll
+		c.Poll, c.Location = f.Poll, f.Location
 	default:
 		return nil, &Error{Field: "ASCBOT_CONFIG", Problem: "reading " + path, Err: pathCause(err)}
 	}

@@ -541,6 +541,11 @@ func TestParse(t *testing.T) {
 		{name: "platform defaults to IOS", yaml: "apps:\n  - id: \"1\"\n    channel: C01\n", check: func(f *config.File) error {
 			return want(f.Apps[0].Platform, "IOS")
 		}},
+		{name: "time zone defaults to UTC", yaml: "", check: func(f *config.File) error {
+			return errors.Join(want(f.TimeZone, "UTC"), want(f.Location.String(), "UTC"))
+		}},
+		{name: "time zone", yaml: "timezone: Asia/Tokyo\n", check: func(f *config.File) error { return want(f.Location.String(), "Asia/Tokyo") }},
+		{name: "bad time zone", yaml: "timezone: Mars/Olympus\n", wantErr: `config: timezone: "Mars/Olympus" is not an IANA time zone name like Asia/Tokyo or UTC`},
 		{name: "cron descriptor", yaml: "poll: \"@hourly\"\n", check: func(f *config.File) error { return want(f.Poll, "@hourly") }},
 		{name: "five-field cron", yaml: "poll: \"*/5 * * * *\"\n", check: func(f *config.File) error { return want(f.Poll, "*/5 * * * *") }},
 		{name: "unknown top-level key", yaml: "poll: \"@every 2m\"\nfoo: 1\n", wantErr: "config: ascbot.yaml line 2: field foo not found in type config.File"},

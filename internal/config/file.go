@@ -8,6 +8,8 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"time"
+	_ "time/tzdata" // the team's time zone resolves even where the system has no zoneinfo
 
 	"go.yaml.in/yaml/v3"
 )
@@ -88,6 +90,14 @@ func (f *File) defaultAndValidate() error {
 	if err := checkPrincipals("approvers", f.Approvers); err != nil {
 		return err
 	}
+	if strings.TrimSpace(f.TimeZone) == "" {
+		f.TimeZone = "UTC"
+	}
+	loc, err := time.LoadLocation(f.TimeZone)
+	if err != nil || f.TimeZone == "Local" {
+		return fieldErr("timezone", fmt.Sprintf("%q is not an IANA time zone name like Asia/Tokyo or UTC", f.TimeZone))
+	}
+	f.Location = loc
 	seen := map[string]int{}
 	for i := range f.Apps {
 		a := &f.Apps[i]

@@ -170,7 +170,9 @@
 //	                                   INACTIVE, not once distribution started; PATCH           moves: Apple doc PATCH ("pause or resume … or immediately
 //	                                   ACTIVE→PAUSED|COMPLETE, PAUSED→ACTIVE|COMPLETE (a no-op   release") and fastlane pause/resume/complete; 7 days and
 //	                                   is a 409 too); AdvancePhasedDay: COMPLETE after day 7.   shares: Apple Help; the rest assumed · TestPhasedRelease,
-//	                                                                                            TestRulePhasedOnlyBeforeDistribution
+//	                                   DELETE only while INACTIVE (204), else STATE_ERROR.      TestRulePhasedOnlyBeforeDistribution; DELETE: Apple doc
+//	                                                                                            ("Cancel a planned phased release that has not been
+//	                                                                                            started") · TestPhasedDeleteOnlyWhenPlanned
 //	first-iap-on-version               IAP submission only READY_TO_SUBMIT and when the app     rorkai/App-Store-Connect-CLI issue #1122
 //	                                   has an APPROVED purchase, else STATE_ERROR.FIRST_IAP_    (FIRST_SUBSCRIPTION_MUST_BE_SUBMITTED_ON_VERSION); the
 //	                                   MUST_BE_SUBMITTED_ON_VERSION.                            code is the simulator's · TestIAPSubmission

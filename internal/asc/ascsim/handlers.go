@@ -63,6 +63,7 @@ func (s *Server) coreHandlers() map[string]handler {
 		"POST /v1/reviewSubmissionItems":                             s.postItem,
 		"POST /v1/appStoreVersionReleaseRequests":                    s.postReleaseRequest,
 		"POST /v1/appStoreVersionPhasedReleases":                     s.postPhased,
+		"DELETE /v1/appStoreVersionPhasedReleases/{id}":              s.deletePhased,
 		"PATCH /v1/appStoreVersionPhasedReleases/{id}":               s.patchPhased,
 		"GET /v1/territories":                                        s.listTerritories,
 		"GET /v2/appAvailabilities/{id}":                             s.getAvailability,
@@ -924,6 +925,24 @@ func (s *Server) patchPhased(c *reqCtx) (any, *apiError) {
 		p.state = state
 	}
 	return s.single(c, &ref{tPhased, p.id}), nil
+}
+
+// deletePhased cancels a planned phased release: Apple's doc for DELETE
+// says "Cancel a planned phased release that has not been started", so only
+// an INACTIVE one goes.
+func (s *Server) deletePhased(c *reqCtx) (any, *apiError) {
+	p := s.st.phased[c.id]
+	if p == nil {
+		return nil, notFound(tPhased, c.id)
+	}
+	if p.state != "INACTIVE" {
+		return nil, stateErr(fmt.Sprintf("A phased release in state %s has started and cannot be deleted.", p.state), "/data/id")
+	}
+	if v := s.st.versions[p.versionID]; v != nil {
+		v.phasedID = ""
+	}
+	delete(s.st.phased, p.id)
+	return nil, nil
 }
 
 // ---- territories and availability ----

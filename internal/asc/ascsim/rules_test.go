@@ -104,3 +104,25 @@ func TestRulePhasedOnlyBeforeDistribution(t *testing.T) {
 	}
 	create().firstErr(t, 409, "STATE_ERROR")
 }
+
+// TestPhasedDeleteOnlyWhenPlanned: DELETE cancels a phased release that has
+// not started (Apple's doc), not one under way.
+func TestPhasedDeleteOnlyWhenPlanned(t *testing.T) {
+	h := newHarness(t).seed()
+	d := h.demo
+	create := func() string {
+		return h.do("POST", "/v1/appStoreVersionPhasedReleases", resource("appStoreVersionPhasedReleases", "", nil,
+			map[string]any{"appStoreVersion": link("appStoreVersions", d.NewVersionID)})).must(t, 201).data(t)["id"].(string)
+	}
+	pid := create()
+	h.do("DELETE", "/v1/appStoreVersionPhasedReleases/"+pid, nil).must(t, 204)
+	if p, ok := h.srv.PhasedRelease(d.NewVersionID); ok {
+		t.Fatalf("phased release after delete = %+v", p)
+	}
+	h.do("DELETE", "/v1/appStoreVersionPhasedReleases/"+pid, nil).firstErr(t, 404, "NOT_FOUND")
+	pid = create()
+	if err := h.srv.SetVersionState(d.NewVersionID, "READY_FOR_DISTRIBUTION"); err != nil {
+		t.Fatal(err)
+	}
+	h.do("DELETE", "/v1/appStoreVersionPhasedReleases/"+pid, nil).firstErr(t, 409, "STATE_ERROR")
+}

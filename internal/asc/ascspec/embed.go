@@ -52,6 +52,7 @@ var Served = []Key{
 	{"POST", "/v1/appStoreVersionReleaseRequests"},
 	{"POST", "/v1/appStoreVersionPhasedReleases"},
 	{"PATCH", "/v1/appStoreVersionPhasedReleases/{id}"},
+	{"DELETE", "/v1/appStoreVersionPhasedReleases/{id}"},
 	{"GET", "/v1/territories"},
 	{"GET", "/v2/appAvailabilities/{id}"},
 	{"GET", "/v2/appAvailabilities/{id}/territoryAvailabilities"},
