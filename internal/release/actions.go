@@ -590,7 +590,7 @@ func (s *Service) Release(ctx context.Context, user, appID, versionID string) (s
 		case st != asc.StatePendingDeveloperRelease:
 			return "", &BlockedError{Reasons: []string{fmt.Sprintf("%s %s is %s, not Pending Developer Release", app.Name, v.VersionString, st.Label())}}
 		case !v.ManualRelease():
-			return "", &BlockedError{Reasons: []string{fmt.Sprintf("%s %s is set to release %s", app.Name, v.VersionString, ReleaseTypeLabel(v))}}
+			return "", &BlockedError{Reasons: []string{fmt.Sprintf("%s %s is set to release %s", app.Name, v.VersionString, ReleaseTypeLabel(v, s.cfg.Zone()))}}
 		}
 		id, _, err := s.asc.Releases.Release(ctx, versionID)
 		if err != nil {
@@ -604,14 +604,15 @@ func (s *Service) Release(ctx context.Context, user, appID, versionID string) (s
 	})
 }
 
-// ReleaseTypeLabel says in words how an approved version reaches the store.
-func ReleaseTypeLabel(v *asc.AppStoreVersion) string {
+// ReleaseTypeLabel says in words how an approved version reaches the store;
+// a scheduled date is shown in loc (the team's time zone).
+func ReleaseTypeLabel(v *asc.AppStoreVersion, loc *time.Location) string {
 	switch v.ReleaseType {
 	case asc.ReleaseAfterApproval:
 		return "automatically after approval"
 	case asc.ReleaseScheduled:
 		if v.EarliestReleaseDate != nil {
-			return "automatically, no earlier than " + v.EarliestReleaseDate.UTC().Format("Mon 2 Jan 2006 15:04 MST")
+			return "automatically, no earlier than " + FormatTime(*v.EarliestReleaseDate, loc)
 		}
 		return "on a schedule"
 	}

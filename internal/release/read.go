@@ -204,6 +204,7 @@ func (s *Service) read(ctx context.Context, appID, versionID, versionString stri
 		v.App = app
 	}
 	v.AppCfg = s.AppConfig(v.App)
+	v.Location = s.cfg.Zone()
 	if detail != nil {
 		v.Version = detail.Version
 		if v.Version.AppID == "" {
@@ -221,9 +222,12 @@ func (s *Service) read(ctx context.Context, appID, versionID, versionString stri
 		locs = slices.Clone(locs)
 		slices.SortFunc(locs, func(a, b asc.Localization) int { return compareLocales(v.App.PrimaryLocale, a.Locale, b.Locale) })
 		v.Localizations = locs
+		// The phased release is a release option before submitting and the
+		// rollout's progress after.
 		v.Phased = nil
-		switch v.Version.State() {
-		case asc.StatePendingDeveloperRelease, asc.StateProcessingForDistribution, asc.StateReadyForDistribution, asc.StatePendingAppleRelease:
+		switch st := v.Version.State(); {
+		case Submittable(st), st == asc.StateWaitingForReview, st == asc.StateInReview,
+			st == asc.StatePendingDeveloperRelease, st == asc.StateProcessingForDistribution, st == asc.StateReadyForDistribution, st == asc.StatePendingAppleRelease:
 			v.Phased = detail.Phased
 		}
 	}

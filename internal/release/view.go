@@ -39,8 +39,10 @@ type VersionView struct {
 	// ReviewedBuildID is the build the bot last sent to App Review (from the
 	// card), "" when unknown.
 	ReviewedBuildID string
-	Preflight       Preflight
-	FetchedAt       time.Time
+	// Location is the team's time zone, for dates shown with the version.
+	Location  *time.Location
+	Preflight Preflight
+	FetchedAt time.Time
 }
 
 // Encryption is the export-compliance answer that applies: the build's own,
@@ -50,6 +52,14 @@ func (v *VersionView) Encryption() *bool {
 		return v.Build.UsesNonExemptEncryption
 	}
 	return v.AppCfg.UsesNonExemptEncryption
+}
+
+// Zone is the team's time zone (UTC when unset).
+func (v *VersionView) Zone() *time.Location {
+	if v.Location == nil {
+		return time.UTC
+	}
+	return v.Location
 }
 
 // Resubmission reports whether submitting means resubmitting the version's

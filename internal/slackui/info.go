@@ -48,7 +48,7 @@ func versionSummary(v *release.VersionView, now time.Time) string {
 	} else {
 		line += " · no build"
 	}
-	line += " · releases " + release.ReleaseTypeLabel(&v.Version)
+	line += " · releases " + release.ReleaseTypeLabel(&v.Version, v.Zone())
 	if v.Submission != nil {
 		line += " · review submission " + v.Submission.State.Label()
 	}

@@ -39,6 +39,20 @@ func (b *Bot) onInteractive(ctx context.Context, req socketmode.Request, cb slac
 			}
 			return
 		}
+		if cb.View.CallbackID == optionsCallback {
+			in, errs, err := parseOptions(cb.View, b.now(), b.rel.Config().Zone())
+			switch {
+			case err != nil:
+				b.ack(req, nil)
+				b.log.Warn("reading a release-options submission", "err", err)
+			case len(errs) > 0:
+				b.ack(req, slack.NewErrorsViewSubmissionResponse(errs))
+			default:
+				b.ack(req, nil)
+				b.goWork(ctx, req, "release options", func(ctx context.Context) { b.saveOptions(ctx, cb.User.ID, cb.View.ID, in) })
+			}
+			return
+		}
 		if cb.View.CallbackID != notesCallback {
 			b.ack(req, nil)
 			return
@@ -107,6 +121,10 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 	}
 	if id == actOpenNotes {
 		b.onOpenNotes(ctx, cb, snap)
+		return
+	}
+	if id == actReleaseOptions {
+		b.onOpenOptions(ctx, cb, snap)
 		return
 	}
 	var step string

@@ -114,7 +114,7 @@ func (b *Bot) channelLine(e watch.VersionEvent) string {
 			who = release.MentionList(approvers) + ": press *Release* on the card when you are ready."
 		}
 		if !e.Version.ManualRelease() {
-			who = "It releases " + release.ReleaseTypeLabel(&e.Version) + "."
+			who = "It releases " + release.ReleaseTypeLabel(&e.Version, b.rel.Config().Zone()) + "."
 		}
 		return fmt.Sprintf("✅ %s was *approved* — Pending Developer Release. %s", name, who)
 	case asc.StateRejected, asc.StateMetadataRejected, asc.StateInvalidBinary:

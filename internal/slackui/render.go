@@ -15,19 +15,21 @@ import (
 // Action ids of the buttons the bot renders. Build buttons carry the build id
 // as a suffix (action ids must be unique within a block).
 const (
-	actAttachBuild   = "attach_build"
-	actOpenNotes     = "open_notes"
-	actSubmit        = "submit"
-	actCancel        = "cancel_submission"
-	actRelease       = "release"
-	actPhasedPause   = "phased_pause"
-	actPhasedResume  = "phased_resume"
-	actPhasedDone    = "phased_complete"
-	actRefresh       = "refresh"
-	actCreateVersion = "create_version"
-	actCancelConfirm = "cancel_open_submission"
-	actSubmitIAP     = "submit_iap"
-	actAvailability  = "make_available"
+	actAttachBuild = "attach_build"
+	actOpenNotes   = "open_notes"
+	// actReleaseOptions opens the release options (type, date, phased).
+	actReleaseOptions = "release_options"
+	actSubmit         = "submit"
+	actCancel         = "cancel_submission"
+	actRelease        = "release"
+	actPhasedPause    = "phased_pause"
+	actPhasedResume   = "phased_resume"
+	actPhasedDone     = "phased_complete"
+	actRefresh        = "refresh"
+	actCreateVersion  = "create_version"
+	actCancelConfirm  = "cancel_open_submission"
+	actSubmitIAP      = "submit_iap"
+	actAvailability   = "make_available"
 )
 
 // CardMeta is what the store knows about a card beyond App Store Connect.
@@ -195,7 +197,7 @@ func cardFacts(v *release.VersionView, now time.Time) slack.Block {
 	if v.Submission != nil {
 		subText = v.Submission.State.Label()
 	}
-	rel := release.ReleaseTypeLabel(&v.Version)
+	rel := release.ReleaseTypeLabel(&v.Version, v.Zone())
 	fields := []*slack.TextBlockObject{
 		mrkdwn("*Build*\n" + buildText),
 		mrkdwn("*Export compliance*\n" + yesNoCompliance(v.Encryption())),
@@ -261,7 +263,7 @@ func cardReleaseInfo(v *release.VersionView, m CardMeta) slack.Block {
 		return nil
 	}
 	if !v.Version.ManualRelease() {
-		return slack.NewContextBlock("release_info", mrkdwn("Approved — releases "+release.ReleaseTypeLabel(&v.Version)))
+		return slack.NewContextBlock("release_info", mrkdwn("Approved — releases "+release.ReleaseTypeLabel(&v.Version, v.Zone())))
 	}
 	who := "nobody is configured to release"
 	if len(m.Approvers) > 0 {
@@ -320,6 +322,7 @@ func submitButtons(v *release.VersionView, snap release.Snapshot) []slack.BlockE
 	if !v.FirstVersion || v.Encryption() == nil {
 		elems = append(elems, button(actOpenNotes, "What's New", snap.Encode(), ""))
 	}
+	elems = append(elems, button(actReleaseOptions, "Release options", snap.Encode(), ""))
 	if !v.Preflight.Passed() {
 		return elems
 	}

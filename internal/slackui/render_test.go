@@ -163,8 +163,8 @@ func TestRenderCardButtons(t *testing.T) {
 		v    *release.VersionView
 		want string
 	}{
-		{"preflight passes: builds, notes, submit", ready, "attach_build_b4 attach_build_b3 open_notes submit refresh"},
-		{"preflight fails: no submit", failing, "attach_build_b4 attach_build_b3 open_notes refresh"},
+		{"preflight passes: builds, notes, submit", ready, "attach_build_b4 attach_build_b3 open_notes release_options submit refresh"},
+		{"preflight fails: no submit", failing, "attach_build_b4 attach_build_b3 open_notes release_options refresh"},
 		{"manual pending: release", pending, "release refresh"},
 		{"after approval: no release button", auto, "refresh"},
 	}
