@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/ascbot/ascbot/internal/asc"
 	"github.com/ascbot/ascbot/internal/store"
 )
@@ -76,13 +78,24 @@ func (s *Service) SetReleaseOptions(ctx context.Context, user, appID, versionID,
 	}
 	var changed []string
 	_, err = s.act(ctx, store.Action{Key: "options/" + versionID + "/" + requestID, Kind: "release-options", User: user, AppID: appID, VersionID: versionID, Intent: versionID}, func() (string, error) {
-		v, _, err := s.asc.Versions.Get(ctx, versionID)
-		if err != nil {
-			return "", fmt.Errorf("reading version %s: %w", versionID, err)
-		}
-		ph, _, err := s.asc.Phased.Get(ctx, versionID)
-		if err != nil {
-			return "", fmt.Errorf("reading the phased release of %s: %w", v.VersionString, err)
+		// Read only what the change needs, both at once: one round trip.
+		var v *asc.AppStoreVersion
+		var ph *asc.PhasedRelease
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() (err error) {
+			if v, _, err = s.asc.Versions.Get(gctx, versionID); err != nil {
+				return fmt.Errorf("reading version %s: %w", versionID, err)
+			}
+			return nil
+		})
+		g.Go(func() (err error) {
+			if ph, _, err = s.asc.Phased.Get(gctx, versionID); err != nil {
+				return fmt.Errorf("reading the phased release of %s: %w", versionID, err)
+			}
+			return nil
+		})
+		if err := g.Wait(); err != nil {
+			return "", err
 		}
 		loc := s.cfg.Zone()
 		if bad := ValidateReleaseOptions(o, false, s.now(), loc); len(bad) > 0 {
