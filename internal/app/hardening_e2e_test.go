@@ -3,11 +3,13 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ascbot/ascbot/internal/app"
+	"github.com/ascbot/ascbot/internal/asc"
 	"github.com/ascbot/ascbot/internal/config"
 	"github.com/ascbot/ascbot/internal/slackui"
 )
@@ -92,5 +94,72 @@ func TestFailedGroupLookupIsRefusedAuditedAndExplained(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the refused press is not in the audit log: %+v", entries)
+	}
+}
+
+// Pause → resume → pause from /asc on a version with no card: each is a new
+// action (the key named the card revision, 0 without a card, so the second
+// pause answered "already done" and the release stayed active).
+func TestPhasedPauseResumePauseWithoutCard(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.writeYAML("poll: \"@every 1h\"\napprovers: [%q]\napps: []\n", userBob)
+	rt := h.start()
+	if _, _, err := rt.ASC.Phased.Create(h.ctx(), h.ids.NewVersionID, asc.PhasedInactive); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.sim.SetVersionState(h.ids.NewVersionID, "READY_FOR_DISTRIBUTION"); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := h.sim.PhasedRelease(h.ids.NewVersionID); p.State != "ACTIVE" {
+		t.Fatalf("phased state = %s, want ACTIVE to start with", p.State)
+	}
+	for i, step := range []struct{ op, want string }{
+		{"pause", "PAUSED"},
+		{"resume", "ACTIVE"},
+		{"pause", "PAUSED"},
+	} {
+		h.slash(userBob, "phased KotenOCR "+step.op)
+		h.waitFor(fmt.Sprintf("%s #%d to reach App Store Connect", step.op, i+1), func() bool {
+			p, _ := h.sim.PhasedRelease(h.ids.NewVersionID)
+			return p.State == step.want
+		})
+		h.waitFor(fmt.Sprintf("%s #%d answered", step.op, i+1), func() bool { return h.ephemeralCount(userBob, "✓") == i+1 })
+	}
+	if h.ephemeralSays(userBob, "already done")() {
+		t.Error("a new pause was answered \"already done\"")
+	}
+	if _, ok := h.card(); ok {
+		t.Error("the test meant to run without a card")
+	}
+}
+
+// An in-app purchase rejected by Apple and fixed can be submitted again
+// (the key was iap/<id>, so Submit said "already done" forever).
+func TestIAPResubmittedAfterRejection(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	for round := 1; round <= 2; round++ {
+		before := len(h.slack.Ephemerals(userAna))
+		h.slash(userAna, "iap KotenOCR")
+		h.waitFor("the IAP list", func() bool {
+			eph := h.slack.Ephemerals(userAna)
+			return len(eph) > before && strings.Contains(string(eph[len(eph)-1].Blocks), "submit_iap")
+		})
+		h.clickEphemeral(userAna, "submit_iap")
+		h.waitFor("the IAP submitted", func() bool { return h.ephemeralCount(userAna, "Submitted the in-app purchase") == round })
+		if p, _ := h.sim.IAP(h.ids.IAPReadyID); p.State != "WAITING_FOR_REVIEW" {
+			t.Fatalf("round %d: IAP state = %s, want WAITING_FOR_REVIEW", round, p.State)
+		}
+		// Apple rejects it; the team fixes it and it is ready again.
+		for _, st := range []string{"REJECTED", "READY_TO_SUBMIT"} {
+			if err := h.sim.SetIAPState(h.ids.IAPReadyID, st); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if h.ephemeralSays(userAna, "already done")() {
+		t.Error("the fixed in-app purchase was answered \"already done\"")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -52,6 +53,7 @@ func (s *Service) act(ctx context.Context, a store.Action, fn func() (string, er
 	if ferr := s.store.FinishAction(a.Key, state, result); ferr != nil {
 		s.log.Error("recording action result", "key", a.Key, "err", ferr)
 	}
+
 	resultWord := "ok"
 	if err != nil {
 		resultWord = "failed"
@@ -518,6 +520,9 @@ func (s *Service) CancelSubmission(ctx context.Context, user string, app asc.App
 		if err != nil {
 			return "", fmt.Errorf("reading review submission %s: %w", submissionID, err)
 		}
+		if err := belongs(app, "review submission", submissionID, sub.AppID); err != nil {
+			return "", err
+		}
 		switch sub.State {
 		case asc.SubmissionReadyForReview, asc.SubmissionWaitingForReview, asc.SubmissionInReview, asc.SubmissionUnresolvedIssues:
 		default:
@@ -633,27 +638,38 @@ func (s *Service) SetPhased(ctx context.Context, user, appID, versionID string, 
 	if err := s.requireApprover(ctx, user, verb, app, versionID); err != nil {
 		return nil, err
 	}
+	ph, _, err := s.asc.Phased.Get(ctx, versionID)
+	if err != nil {
+		return nil, fmt.Errorf("reading the phased release: %w", err)
+	}
+	if ph == nil {
+		return nil, &BlockedError{Reasons: []string{"this version has no phased release"}}
+	}
+	kind := "phased-" + strings.ToLower(string(target))
+	resource := "phased/" + versionID
+	key, err := s.keyFrom(resource, string(ph.State), target)
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	switch target {
+	case asc.PhasedPaused:
+		ok = ph.State == asc.PhasedActive
+	case asc.PhasedActive:
+		ok = ph.State == asc.PhasedPaused
+	case asc.PhasedComplete:
+		ok = ph.State == asc.PhasedActive || ph.State == asc.PhasedPaused
+	}
+	if !ok {
+		if ph.State == target {
+			if err := s.lastDone(resource, kind); err != nil {
+				return nil, err
+			}
+		}
+		return nil, &StaleError{Changes: []string{fmt.Sprintf("the phased release is %s", ph.State.Label())}}
+	}
 	var out *asc.PhasedRelease
-	_, err = s.act(ctx, store.Action{Key: fmt.Sprintf("phased/%s/%s/%d", versionID, target, rev), Kind: "phased-" + strings.ToLower(string(target)), User: user, AppID: appID, VersionID: versionID, Intent: versionID}, func() (string, error) {
-		ph, _, err := s.asc.Phased.Get(ctx, versionID)
-		if err != nil {
-			return "", fmt.Errorf("reading the phased release: %w", err)
-		}
-		if ph == nil {
-			return "", &BlockedError{Reasons: []string{"this version has no phased release"}}
-		}
-		ok := false
-		switch target {
-		case asc.PhasedPaused:
-			ok = ph.State == asc.PhasedActive
-		case asc.PhasedActive:
-			ok = ph.State == asc.PhasedPaused
-		case asc.PhasedComplete:
-			ok = ph.State == asc.PhasedActive || ph.State == asc.PhasedPaused
-		}
-		if !ok {
-			return "", &StaleError{Changes: []string{fmt.Sprintf("the phased release is %s", ph.State.Label())}}
-		}
+	_, err = s.act(ctx, store.Action{Key: key, Kind: kind, User: user, AppID: appID, VersionID: versionID, Intent: versionID}, func() (string, error) {
 		np, _, err := s.asc.Phased.SetState(ctx, ph.ID, target)
 		if err != nil {
 			return "", blockedOr(err, "changing the phased release")
@@ -661,6 +677,9 @@ func (s *Service) SetPhased(ctx context.Context, user, appID, versionID string, 
 		out = np
 		return fmt.Sprintf("phased release %s", strings.ToLower(np.State.Label())), nil
 	})
+	if err == nil {
+		s.actedOn(resource, key)
+	}
 	return out, err
 }
 
@@ -669,13 +688,101 @@ func (s *Service) SubmitIAP(ctx context.Context, user string, app asc.App, iapID
 	if err := s.requireSubmitter(ctx, user, "submit in-app purchases of", app, iapID); err != nil {
 		return err
 	}
-	_, err := s.act(ctx, store.Action{Key: "iap/" + iapID, Kind: "submit-iap", User: user, AppID: app.ID, Intent: iapID}, func() (string, error) {
+	iaps, _, err := s.asc.IAP.List(ctx, app.ID)
+	if err != nil {
+		return fmt.Errorf("reading the in-app purchases of %s: %w", app.Name, err)
+	}
+	var iap *asc.InAppPurchase
+	for i := range iaps {
+		if iaps[i].ID == iapID {
+			iap = &iaps[i]
+		}
+	}
+	if iap == nil {
+		s.audit(user, "submit-iap", app.ID, iapID, "refused", "not an in-app purchase of this app")
+		return belongs(app, "in-app purchase", iapID, "")
+	}
+	const kind = "submit-iap"
+	resource := "iap/" + iapID
+	key, err := s.keyFrom(resource, string(iap.State), "submit")
+	if err != nil {
+		return err
+	}
+	if iap.State != asc.IAPReadyToSubmit {
+		if err := s.lastDone(resource, kind); err != nil {
+			return err
+		}
+		return &BlockedError{Reasons: []string{fmt.Sprintf("%s is %s, not Ready to Submit", iap.Name, iap.State)}}
+	}
+	_, err = s.act(ctx, store.Action{Key: key, Kind: kind, User: user, AppID: app.ID, Intent: iapID}, func() (string, error) {
 		if _, err := s.asc.IAP.Submit(ctx, iapID); err != nil {
 			return "", blockedOr(err, "submitting the in-app purchase")
 		}
-		return "submitted in-app purchase " + iapID, nil
+		return "submitted in-app purchase " + iap.Name, nil
 	})
+	if err == nil {
+		s.actedOn(resource, key)
+	}
 	return err
+}
+
+// belongs refuses an id that App Store Connect says belongs to another app
+// than the one named beside it in a button value. Socket mode cannot forge
+// button values, but the check is cheap: the id is read anyway.
+func belongs(app asc.App, kind, id, ownerAppID string) error {
+	if ownerAppID == app.ID {
+		return nil
+	}
+	return &RefusedError{Action: "act on " + kind + " " + id, Reason: "it does not belong to " + app.Name}
+}
+
+// keyFrom names an action on resource by the state it acts from (as App
+// Store Connect showed it just before) and by how many times the bot has
+// acted on the resource already: a phased release paused, resumed and
+// paused again acts twice from ACTIVE, and an in-app purchase rejected and
+// fixed is READY_TO_SUBMIT again — each is a new action, while a double
+// click (same state, same count) is one. A key naming only the resource,
+// or the card revision (0 without a card), answered "already done".
+func (s *Service) keyFrom(resource, from string, to any) (string, error) {
+	n := 0
+	v, ok, err := s.store.GetMeta("actions/" + resource + "/count")
+	if err != nil {
+		return "", fmt.Errorf("reading the action count of %s: %w", resource, err)
+	}
+	if ok {
+		n, _ = strconv.Atoi(v)
+	}
+	return fmt.Sprintf("%s/%d/from-%s/%v", resource, n, from, to), nil
+}
+
+// actedOn records that the action key succeeded on resource: the next
+// action on it gets a new key, and lastDone can name this one.
+func (s *Service) actedOn(resource, key string) {
+	n := 0
+	if v, ok, err := s.store.GetMeta("actions/" + resource + "/count"); err == nil && ok {
+		n, _ = strconv.Atoi(v)
+	}
+	if err := s.store.PutMeta("actions/"+resource+"/count", strconv.Itoa(n+1)); err != nil {
+		s.log.Error("recording an action count", "resource", resource, "err", err)
+	}
+	if err := s.store.PutMeta("actions/"+resource+"/last", key); err != nil {
+		s.log.Error("recording the last action", "resource", resource, "err", err)
+	}
+}
+
+// lastDone returns a DoneError when the last action the bot carried out on
+// resource was of this kind (a second press after the first finished),
+// else nil.
+func (s *Service) lastDone(resource, kind string) error {
+	key, ok, err := s.store.GetMeta("actions/" + resource + "/last")
+	if err != nil || !ok {
+		return nil
+	}
+	a, ok, err := s.store.GetAction(key)
+	if err != nil || !ok || a.Kind != kind || a.State != store.ActionDone {
+		return nil
+	}
+	return &DoneError{By: a.User, At: a.FinishedAt, Result: a.Result}
 }
 
 // MakeAvailableEverywhere makes app available in every territory, new ones included.
