@@ -104,6 +104,7 @@ func (s *Service) read(ctx context.Context, appID, versionID, versionString stri
 	base, cached := VersionView{}, false
 	if versionID != "" {
 		base, cached = s.views.get(versionID, s.now())
+		cached = cached && base.App.ID == appID // another app's id is re-read and refused
 	}
 	if !cached {
 		need = partAll
@@ -206,6 +207,11 @@ func (s *Service) read(ctx context.Context, appID, versionID, versionString stri
 	v.AppCfg = s.AppConfig(v.App)
 	v.Location = s.cfg.Zone()
 	if detail != nil {
+		if detail.Version.AppID != "" {
+			if err := belongs(v.App, "version", detail.Version.ID, detail.Version.AppID); err != nil {
+				return nil, err
+			}
+		}
 		v.Version = detail.Version
 		if v.Version.AppID == "" {
 			v.Version.AppID = appID
