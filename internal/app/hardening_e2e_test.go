@@ -163,3 +163,43 @@ func TestIAPResubmittedAfterRejection(t *testing.T) {
 		t.Error("the fixed in-app purchase was answered \"already done\"")
 	}
 }
+
+// Changing where announcements go needs an approver, or someone on the
+// app's watchers list: anyone else is refused privately, and audited, and
+// the app's channel keeps its announcements.
+func TestWatchAndUnwatchNeedAnApproverOrWatcher(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.writeYAML("poll: \"@every 1h\"\napprovers: [\"S0RELEASE\"]\napps:\n  - id: %q\n    channel: %q\n  - id: %q\n    channel: %q\n    watchers: [%q]\n",
+		h.ids.AppID, channel, h.ids.SecondAppID, channel, userAna)
+	rt := h.start()
+	h.slack.AddChannel("C0CAROL", "carols-channel")
+	for _, cmd := range []string{"unwatch KotenOCR", "watch KotenOCR <#C0CAROL|carols-channel>"} {
+		h.slash(userCarol, cmd)
+		h.waitFor("Carol refused: "+cmd, func() bool { return h.ephemeralCount(userCarol, "change where KotenOCR's review-state changes are posted") == 1+strings.Count(cmd, "<") })
+	}
+	if n := h.channelLines("stopped the review-state posts") + h.channelLines("asked me to post"); n != 0 {
+		t.Errorf("%d public watch lines after refusals; refusals must be private", n)
+	}
+	if _, ok, _ := rt.Store.GetWatch(h.ids.AppID); ok {
+		t.Error("a refused /asc watch or unwatch changed the app's watch")
+	}
+	entries, err := rt.Store.ListAudit(h.ids.AppID, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := 0
+	for _, e := range entries {
+		if e.User == userCarol && e.Result == "refused" && (e.Action == "watch" || e.Action == "unwatch") {
+			refused++
+		}
+	}
+	if refused != 2 {
+		t.Errorf("%d refused watch changes audited, want 2: %+v", refused, entries)
+	}
+	// An approver may; so may a person on the app's watchers list.
+	h.slash(userBob, "unwatch KotenOCR")
+	h.waitFor("Bob's unwatch", func() bool { return h.channelLines("stopped the review-state posts for KotenOCR") == 1 })
+	h.slash(userAna, "unwatch jp.example.hanko")
+	h.waitFor("Ana's unwatch as a watcher", func() bool { return h.channelLines("stopped the review-state posts for Hanko") == 1 })
+}

@@ -292,7 +292,7 @@ func TestWatchUnwatchAvailabilityIAP(t *testing.T) {
 	h := newHarness(t, withPoll("@every 1s"))
 	h.writeYAML("poll: \"@every 1s\"\napprovers: [%q]\napps: []\n", userBob)
 	h.start()
-	h.slash(userAna, "watch KotenOCR")
+	h.slash(userBob, "watch KotenOCR") // an approver: watching needs one
 	h.waitFor("the watch line", func() bool { return h.channelLines("review-state changes in <#"+channel+">") == 1 })
 	// A version submitted on the website gets a card in the watched channel.
 	time.Sleep(1500 * time.Millisecond) // first poll records the baseline
@@ -302,7 +302,7 @@ func TestWatchUnwatchAvailabilityIAP(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitFor("a card for a version submitted elsewhere", h.cardSays("Waiting for Review"))
-	h.slash(userAna, "unwatch KotenOCR")
+	h.slash(userBob, "unwatch KotenOCR")
 	h.waitFor("the unwatch line", func() bool { return h.channelLines("stopped the review-state posts") == 1 })
 
 	h.slash(userAna, "availability KotenOCR")

@@ -138,6 +138,9 @@ type App struct {
 	// external beta groups (and submit them for beta review); empty means the
 	// app's Submitters. Internal groups follow Submitters.
 	Testers []string `yaml:"testers"`
+	// Watchers may change where the app's announcements go (/asc watch,
+	// /asc unwatch); empty means its approvers.
+	Watchers []string `yaml:"watchers"`
 	// UsesNonExemptEncryption is the export-compliance answer used when a
 	// build has none; nil means ask.
 	UsesNonExemptEncryption *bool  `yaml:"uses_non_exempt_encryption"`

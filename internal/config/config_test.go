@@ -575,6 +575,8 @@ func TestParse(t *testing.T) {
 		{name: "app submitter channel id", yaml: "apps:\n  - id: \"1\"\n    channel: C01\n    submitters: [C01]\n", wantErr: `config: apps[0].submitters[0]: "C01" must be a Slack user (U…/W…) or user group (S…) id`},
 		{name: "app testers channel id", yaml: "apps:\n  - id: \"1\"\n    channel: C01\n    testers: [C01]\n", wantErr: `config: apps[0].testers[0]: "C01" must be a Slack user (U…/W…) or user group (S…) id`},
 		{name: "app testers ok", yaml: "apps:\n  - id: \"1\"\n    channel: C01\n    testers: [S0QA, U0ANA]\n", check: func(f *config.File) error { return want(f.Apps[0].Testers[1], "U0ANA") }},
+		{name: "app watcher channel id", yaml: "apps:\n  - id: \"1\"\n    channel: C01\n    watchers: [C01]\n", wantErr: `config: apps[0].watchers[0]: "C01" must be a Slack user (U…/W…) or user group (S…) id`},
+		{name: "app watchers", yaml: "apps:\n  - id: \"1\"\n    channel: C01\n    watchers: [U0AAA, S0OPS]\n", check: func(f *config.File) error { return want(f.Apps[0].Watchers[1], "S0OPS") }},
 		{name: "enterprise user ok", yaml: "apps:\n  - id: \"1\"\n    channel: C01\n    submitters: [W0ENT]\n", check: func(f *config.File) error { return want(f.Apps[0].Submitters[0], "W0ENT") }},
 		{name: "bad platform", yaml: "apps:\n  - id: \"1\"\n    channel: C01\n    platform: ANDROID\n", wantErr: `config: apps[0].platform: "ANDROID" must be IOS, MAC_OS, TV_OS or VISION_OS`},
 	}

@@ -132,6 +132,9 @@ func (f *File) defaultAndValidate() error {
 		if err := checkPrincipals(field+".submitters", a.Submitters); err != nil {
 			return err
 		}
+		if err := checkPrincipals(field+".watchers", a.Watchers); err != nil {
+			return err
+		}
 		a.Platform = strings.ToUpper(strings.TrimSpace(a.Platform))
 		if a.Platform == "" {
 			a.Platform = DefaultPlatform

@@ -126,6 +126,28 @@ func (s *Service) lookupFailed(err error, user, action string, app asc.App, vers
 	return err
 }
 
+// RequireWatcher checks that user may change where app's announcements go
+// (/asc watch, /asc unwatch): its watchers, else its approvers. When the
+// config names neither, nobody could be asked and anyone may (a fresh
+// install); otherwise a refusal is audited. Without this, anyone could
+// silence an app's channel or redirect its announcements to their own.
+func (s *Service) RequireWatcher(ctx context.Context, user, action string, app asc.App) error {
+	cfg := s.AppConfig(app)
+	who := cfg.Watchers
+	if len(who) == 0 {
+		who = s.Approvers(cfg)
+	}
+	ok, err := s.Allowed(ctx, user, who, true)
+	if err != nil {
+		return s.lookupFailed(err, user, action, app, "")
+	}
+	if !ok {
+		s.audit(user, action, app.ID, "", "refused", "not a watcher or approver")
+		return &RefusedError{Action: action, Reason: fmt.Sprintf("only %s may change where %s's review-state changes are posted", mentionList(who), app.Name)}
+	}
+	return nil
+}
+
 func (s *Service) requireSubmitter(ctx context.Context, user, action string, app asc.App, version string) error {
 	cfg := s.AppConfig(app)
 	ok, err := s.Allowed(ctx, user, cfg.Submitters, true)

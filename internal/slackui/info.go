@@ -119,6 +119,9 @@ func (b *Bot) cmdWatch(ctx context.Context, cmd slack.SlashCommand, app asc.App,
 	if channel == "" {
 		channel = cmd.ChannelID
 	}
+	if err := b.rel.RequireWatcher(ctx, cmd.UserID, "watch", app); err != nil {
+		return err
+	}
 	if err := b.store.PutWatch(store.Watch{AppID: app.ID, Channel: channel, AddedBy: cmd.UserID, AddedAt: b.now()}); err != nil {
 		return fmt.Errorf("saving the watch: %w", err)
 	}
@@ -134,6 +137,9 @@ func (b *Bot) cmdWatch(ctx context.Context, cmd slack.SlashCommand, app asc.App,
 }
 
 func (b *Bot) cmdUnwatch(ctx context.Context, cmd slack.SlashCommand, app asc.App) error {
+	if err := b.rel.RequireWatcher(ctx, cmd.UserID, "unwatch", app); err != nil {
+		return err
+	}
 	if err := b.store.DeleteWatch(app.ID); err != nil {
 		return fmt.Errorf("removing the watch: %w", err)
 	}
