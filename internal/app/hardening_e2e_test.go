@@ -176,7 +176,9 @@ func TestWatchAndUnwatchNeedAnApproverOrWatcher(t *testing.T) {
 	h.slack.AddChannel("C0CAROL", "carols-channel")
 	for _, cmd := range []string{"unwatch KotenOCR", "watch KotenOCR <#C0CAROL|carols-channel>"} {
 		h.slash(userCarol, cmd)
-		h.waitFor("Carol refused: "+cmd, func() bool { return h.ephemeralCount(userCarol, "change where KotenOCR's review-state changes are posted") == 1+strings.Count(cmd, "<") })
+		h.waitFor("Carol refused: "+cmd, func() bool {
+			return h.ephemeralCount(userCarol, "change where KotenOCR's review-state changes are posted") == 1+strings.Count(cmd, "<")
+		})
 	}
 	if n := h.channelLines("stopped the review-state posts") + h.channelLines("asked me to post"); n != 0 {
 		t.Errorf("%d public watch lines after refusals; refusals must be private", n)
