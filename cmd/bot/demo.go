@@ -302,6 +302,34 @@ func (d *demo) channelSays(s string) func() bool {
 	}
 }
 
+// fillForm opens the card's What's New form as Ana and saves it with values
+// (inputs not named keep what the form shows), then waits for Submit.
+func (d *demo) fillForm(ctx context.Context, values map[string]map[string]string) error {
+	if err := d.click(ctx, userAna, "open_notes"); err != nil {
+		return err
+	}
+	var viewID string
+	if err := d.waitFor(ctx, "the What's New form", func() bool {
+		for _, v := range d.slack.OpenViews(userAna) {
+			if v.CallbackID == "notes" && strings.Contains(string(v.Blocks), "encryption") {
+				viewID = v.ID
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		return err
+	}
+	if _, err := d.slack.SubmitView(ctx, userAna, viewID, values); err != nil {
+		return fmt.Errorf("saving the form: %w", err)
+	}
+	return d.waitFor(ctx, "the preflight to pass", func() bool {
+		m, ok := d.card()
+		_, has := slacksim.FindButton(m.Blocks, "submit")
+		return ok && has
+	})
+}
+
 func (d *demo) story(ctx context.Context, ids ascsim.DemoIDs) error {
 	d.step("1. Ana asks for the submission card")
 	if _, err := d.slack.SlashCommand(ctx, userAna, demoChannel, "submit KotenOCR 1.1.0"); err != nil {
@@ -320,32 +348,10 @@ func (d *demo) story(ctx context.Context, ids ascsim.DemoIDs) error {
 	}
 
 	d.step("3. Ana writes What's New for en-US and ja and answers export compliance")
-	if err := d.click(ctx, userAna, "open_notes"); err != nil {
-		return err
-	}
-	var viewID string
-	if err := d.waitFor(ctx, "the What's New form", func() bool {
-		for _, v := range d.slack.OpenViews(userAna) {
-			if v.CallbackID == "notes" {
-				viewID = v.ID
-				return true
-			}
-		}
-		return false
-	}); err != nil {
-		return err
-	}
-	if _, err := d.slack.SubmitView(ctx, userAna, viewID, map[string]map[string]string{
+	if err := d.fillForm(ctx, map[string]map[string]string{
 		"notes_en-US": {"text": "Recognises cursive kana twice as fast, and reads vertical text in photos."},
 		"notes_ja":    {"text": "くずし字の認識が2倍速くなり、写真の縦書きも読めるようになりました。"},
 		"encryption":  {"answer": "no"},
-	}); err != nil {
-		return fmt.Errorf("saving the form: %w", err)
-	}
-	if err := d.waitFor(ctx, "the preflight to pass", func() bool {
-		m, ok := d.card()
-		_, has := slacksim.FindButton(m.Blocks, "submit")
-		return ok && has
 	}); err != nil {
 		return err
 	}
@@ -366,7 +372,52 @@ func (d *demo) story(ctx context.Context, ids ascsim.DemoIDs) error {
 		return err
 	}
 
-	d.step("6. Apple approves; the version waits for a manual release")
+	d.step("6. Apple rejects 1.1.0; the submission stays open with Unresolved Issues")
+	if err := d.sim.Reject(ids.NewVersionID, "REJECTED"); err != nil {
+		return fmt.Errorf("rejecting in the simulator: %w", err)
+	}
+	if err := d.waitFor(ctx, "the rejection on the card", d.cardSays("Resubmit for review")); err != nil {
+		return err
+	}
+
+	d.step("7. Build 5 finishes processing and joins the card")
+	if err := d.sim.SetBuildState(ids.Build5ID, "VALID"); err != nil {
+		return fmt.Errorf("finishing build 5 in the simulator: %w", err)
+	}
+	if err := d.waitFor(ctx, "build 5 on the card", func() bool {
+		m, ok := d.card()
+		_, has := slacksim.FindButton(m.Blocks, "attach_build_"+ids.Build5ID)
+		return ok && has
+	}); err != nil {
+		return err
+	}
+
+	d.step("8. Ana attaches build 5 and answers its export compliance")
+	if err := d.click(ctx, userAna, "attach_build_"+ids.Build5ID); err != nil {
+		return err
+	}
+	if err := d.waitFor(ctx, "build 5 attached", d.cardSays("Build 5 · uploaded")); err != nil {
+		return err
+	}
+	if err := d.fillForm(ctx, map[string]map[string]string{"encryption": {"answer": "no"}}); err != nil {
+		return err
+	}
+
+	d.step("9. Ana resubmits the same review submission from the card")
+	if err := d.click(ctx, userAna, "submit"); err != nil {
+		return err
+	}
+	if err := d.waitFor(ctx, "Waiting for Review again", d.cardSays("Waiting for Review")); err != nil {
+		return err
+	}
+	if subs := d.sim.Submissions(ids.AppID); len(subs) != 1 {
+		return fmt.Errorf("the simulator holds %d review submissions, want the one resubmitted", len(subs))
+	}
+
+	d.step("10. Apple reviews and approves; the version waits for a manual release")
+	if err := d.sim.StartReview(ids.NewVersionID); err != nil {
+		return fmt.Errorf("starting the review in the simulator: %w", err)
+	}
 	if err := d.sim.Approve(ids.NewVersionID); err != nil {
 		return fmt.Errorf("approving in the simulator: %w", err)
 	}
@@ -377,7 +428,7 @@ func (d *demo) story(ctx context.Context, ids ascsim.DemoIDs) error {
 		return err
 	}
 
-	d.step("7. Carol, who is not an approver, presses Release")
+	d.step("11. Carol, who is not an approver, presses Release")
 	if err := d.click(ctx, userCarol, "release"); err != nil {
 		return err
 	}
@@ -392,7 +443,7 @@ func (d *demo) story(ctx context.Context, ids ascsim.DemoIDs) error {
 		return err
 	}
 
-	d.step("8. Bob, an approver, presses Release")
+	d.step("12. Bob, an approver, presses Release")
 	if err := d.click(ctx, userBob, "release"); err != nil {
 		return err
 	}
@@ -403,7 +454,7 @@ func (d *demo) story(ctx context.Context, ids ascsim.DemoIDs) error {
 		return fmt.Errorf("the simulator saw %d release requests, want exactly 1", n)
 	}
 
-	d.step("9. Apple finishes processing; the version is live")
+	d.step("13. Apple finishes processing; the version is live")
 	if err := d.sim.Distribute(ids.NewVersionID); err != nil {
 		return fmt.Errorf("finishing distribution in the simulator: %w", err)
 	}

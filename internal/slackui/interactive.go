@@ -306,10 +306,12 @@ func (b *Bot) saveNotes(ctx context.Context, user string, in notesInput) {
 		b.log.Warn("refreshing the card", "err", rerr)
 	}
 	if len(changed) > 0 && card.TS != "" {
-		b.thread(ctx, card, user, fmt.Sprintf("<@%s> set %s", user, describeChanges(changed)), false)
+		b.thread(ctx, card, user, fmt.Sprintf("<@%s> %s", user, describeChanges(changed)), false)
 	}
 }
 
+// describeChanges says what a notes form changed, as a predicate:
+// "set What's New (en-US, ja) and answered export compliance".
 func describeChanges(changed []string) string {
 	var locs []string
 	other := ""
@@ -323,7 +325,7 @@ func describeChanges(changed []string) string {
 	if len(locs) == 0 {
 		return strings.TrimPrefix(other, " and ")
 	}
-	return "What's New (" + strings.Join(locs, ", ") + ")" + other
+	return "set What's New (" + strings.Join(locs, ", ") + ")" + other
 }
 
 func (b *Bot) onCreateVersion(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {

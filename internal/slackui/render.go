@@ -238,6 +238,9 @@ func cardReviewItems(v *release.VersionView) slack.Block {
 		return nil
 	}
 	var lines []string
+	if hint := rejectionHint(v); hint != "" {
+		lines = append(lines, hint)
+	}
 	for _, it := range v.SubmissionItems {
 		what := it.Kind
 		if it.VersionID() == v.Version.ID {
@@ -247,6 +250,20 @@ func cardReviewItems(v *release.VersionView) slack.Block {
 	}
 	lines = append(lines, fmt.Sprintf("<%s|Open the version in App Store Connect> for Apple's message in the Resolution Center.", VersionURL(v.App.ID, v.Version)))
 	return slack.NewSectionBlock(mrkdwn(truncate("*Submission items*\n"+strings.Join(lines, "\n"), 3000)), nil, nil, slack.SectionBlockOptionBlockID("items"))
+}
+
+// rejectionHint says which rejection it is and what App Store Connect needs
+// before the same submission can go back to App Review.
+func rejectionHint(v *release.VersionView) string {
+	switch v.Version.State() {
+	case asc.StateRejected:
+		return "App Review rejected the version. Fix what Apple's message asks, attach a new build (keep this one only if a reply settles it), then *Resubmit for review*: the same submission goes back."
+	case asc.StateMetadataRejected:
+		return "App Review rejected the metadata, not the build: fix it (What's New here, the rest in App Store Connect), then *Resubmit for review* with the same build."
+	case asc.StateInvalidBinary:
+		return fmt.Sprintf("Apple found build %s invalid: upload a new build, attach it here, then *Resubmit for review*.", buildNumber(v))
+	}
+	return ""
 }
 
 // cardPhased is the phased release's day and share.
