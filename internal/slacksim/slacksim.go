@@ -444,7 +444,8 @@ func (s *Server) SetUserGroup(groupID string, userIDs ...string) {
 }
 
 // InjectRateLimit makes the next count calls of method answer HTTP 429 with
-// Retry-After (whole seconds, rounded up).
+// Retry-After (whole seconds, rounded up). method is a Web API method
+// ("chat.update") or ResponseURLMethod for posts to any response_url.
 func (s *Server) InjectRateLimit(method string, retryAfter time.Duration, count int) {
 	s.mu.Lock()
 	defer s.unlock()
@@ -566,6 +567,14 @@ func (s *Server) issueTrigger(user string) string {
 	id := fmt.Sprintf("%d.%d.%032x", now.Unix(), s.seq, s.seq*7919)
 	s.triggers[id] = &trigger{issued: now, user: user}
 	return id
+}
+
+// IssueTrigger hands out a trigger_id for user, as an interaction would
+// (tests of the bot's outbound path use it directly).
+func (s *Server) IssueTrigger(user string) string {
+	s.mu.Lock()
+	defer s.unlock()
+	return s.issueTrigger(user)
 }
 
 // useTrigger consumes a trigger_id and returns Slack's error code or "".

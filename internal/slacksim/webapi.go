@@ -696,6 +696,17 @@ func (s *Server) viewsPublish(req *apiRequest) apiResult {
 	return ok(map[string]any{"view": v.wire(nil)})
 }
 
+// ResponseURLMethod names posts to a response_url for InjectRateLimit.
+const ResponseURLMethod = "response_url"
+
+// IssueResponseURL hands out a response_url for user in channel, as a slash
+// command would (tests of the bot's outbound path use it directly).
+func (s *Server) IssueResponseURL(user, channel string) string {
+	s.mu.Lock()
+	defer s.unlock()
+	return s.newResponseURL("slash", user, channel, "")
+}
+
 // responseURL is one response_url handed to the bot.
 type responseURL struct {
 	created   time.Time
@@ -736,6 +747,17 @@ func (s *Server) handleResponseURL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	post := ResponseURLPost{URL: s.srv.URL + r.URL.Path, At: s.now()}
+	if rl := s.rateLimits[ResponseURLMethod]; rl != nil && rl.count > 0 {
+		// A refused post does not count as a use of the response_url.
+		rl.count--
+		post.Error = "ratelimited"
+		s.rpPosts = append(s.rpPosts, post)
+		s.dirty = true
+		s.unlock()
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(rl.retryAfter.Seconds()))))
+		writeJSON(w, http.StatusTooManyRequests, map[string]any{"ok": false, "error": "ratelimited"})
+		return
+	}
 	code, detail, recorded := s.applyResponseURL(id, r.Method, ctype, data, rerr, &post)
 	if code != "" {
 		post.Error = code

@@ -115,8 +115,8 @@ func New(o Options) *Bot {
 	if b.timeout == 0 {
 		b.timeout = 2 * time.Minute
 	}
-	b.groups = groupLookup{api: b.api}
 	b.posters = newPoster(b.api, b.log)
+	b.groups = groupLookup{p: b.posters}
 	return b
 }
 

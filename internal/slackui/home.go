@@ -121,7 +121,7 @@ func (b *Bot) publishHomeNotice(ctx context.Context, user, notice string) {
 		apps = append(apps, ha)
 	}
 	view := RenderHome(apps, notice, b.sandbox, b.now())
-	if _, err := b.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view}); err != nil {
+	if err := b.posters.publishView(ctx, slack.PublishViewContextRequest{UserID: user, View: view}); err != nil {
 		b.log.Error("publishing App Home", "user", user, "err", err)
 	}
 }

@@ -271,7 +271,7 @@ func pendingText(id string, act slack.BlockAction) string {
 }
 
 func (b *Bot) onOpenNotes(ctx context.Context, cb slack.InteractionCallback, snap release.Snapshot) {
-	resp, err := b.api.OpenViewContext(ctx, cb.TriggerID, loadingModal("What's New"))
+	resp, err := b.posters.openView(ctx, cb.TriggerID, loadingModal("What's New"))
 	if err != nil {
 		b.log.Error("opening the notes modal", "err", err)
 		b.tell(ctx, cb, "I couldn't open the What's New form ("+err.Error()+"). Try the button again.")
@@ -353,10 +353,7 @@ func (b *Bot) respondReplace(ctx context.Context, cb slack.InteractionCallback, 
 	if cb.ResponseURL == "" {
 		return
 	}
-	if err := b.posters.retry(ctx, "response_url", func() error {
-		_, _, err := b.api.PostMessageContext(ctx, "", slack.MsgOptionReplaceOriginal(cb.ResponseURL), slack.MsgOptionText(text, false))
-		return err
-	}); err != nil {
+	if err := b.posters.replaceOriginal(ctx, cb.ResponseURL, slack.MsgOptionText(text, false)); err != nil {
 		b.log.Warn("replacing an ephemeral reply", "err", err)
 	}
 }

@@ -12,22 +12,133 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// poster is the one outbound path for messages: a per-channel limiter (Slack
-// allows about one message a second per channel, with short bursts) and
-// retries that honour Retry-After on 429.
+// poster is the one outbound path to Slack's Web API: every call the bot
+// makes (post, update, ephemeral, response_url, views, user groups) goes
+// through a limiter for its method, sized from Slack's published tier, and
+// chat.postMessage also through a per-channel limiter (about one message a
+// second per channel). When Slack answers 429, the method's Retry-After
+// holds back every caller of that method, not only the one refused — the
+// approach of argoproj/notifications-engine (which slows the shared limiter
+// to one call per Retry-After), made stricter: nobody calls that method
+// before the time Slack named.
 type poster struct {
 	api API
 	log *slog.Logger
 
 	mu       sync.Mutex
-	limiters map[string]*rate.Limiter
+	limiters map[string]*rate.Limiter // per channel, chat.postMessage
+	methods  map[string]*methodLimiter
 }
 
 func newPoster(api API, log *slog.Logger) *poster {
-	return &poster{api: api, log: log, limiters: map[string]*rate.Limiter{}}
+	return &poster{api: api, log: log, limiters: map[string]*rate.Limiter{}, methods: map[string]*methodLimiter{}}
 }
 
 const maxSlackAttempts = 4
+
+// Outbound Web API methods; respondMethod is a post to a response_url.
+const (
+	methodPost        = "chat.postMessage"
+	methodUpdate      = "chat.update"
+	methodEphemeral   = "chat.postEphemeral"
+	methodViewsOpen   = "views.open"
+	methodViewsUpdate = "views.update"
+	methodViewsPub    = "views.publish"
+	methodGroupUsers  = "usergroups.users.list"
+	respondMethod     = "response_url"
+)
+
+// perMinute is each method's budget per minute, from Slack's tiers (Tier 2
+// 20+, Tier 3 50+, Tier 4 100+; chat.postMessage is "special": one a second
+// per channel within a workspace-wide limit of several hundred a minute). A
+// response_url has no tier (each allows 5 uses in 30 minutes, which callers
+// respect): only a Retry-After holds it back.
+var perMinute = map[string]int{
+	methodPost:        300,
+	methodUpdate:      50,
+	methodEphemeral:   100,
+	methodViewsOpen:   100,
+	methodViewsUpdate: 100,
+	methodViewsPub:    100,
+	methodGroupUsers:  20,
+}
+
+// methodLimiter paces one Web API method and holds it back after a 429.
+type methodLimiter struct {
+	lim *rate.Limiter
+
+	mu    sync.Mutex
+	until time.Time // no call before this (Slack's Retry-After)
+}
+
+func newMethodLimiter(method string) *methodLimiter {
+	n, ok := perMinute[method]
+	if !ok {
+		return &methodLimiter{lim: rate.NewLimiter(rate.Inf, 1)}
+	}
+	// A minute's budget may go at once (Slack allows bursts); sustained
+	// use is held to the tier.
+	return &methodLimiter{lim: rate.NewLimiter(rate.Limit(float64(n)/60), n)}
+}
+
+// wait blocks until a call may go: after any Retry-After in force, and
+// within the method's rate.
+func (l *methodLimiter) wait(ctx context.Context) error {
+	for {
+		if err := sleepUntil(ctx, l.heldUntil()); err != nil {
+			return err
+		}
+		if err := l.lim.Wait(ctx); err != nil {
+			return err
+		}
+		// A 429 may have come back while this caller waited for a token.
+		if !time.Now().Before(l.heldUntil()) {
+			return nil
+		}
+	}
+}
+
+func (l *methodLimiter) heldUntil() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.until
+}
+
+// holdFor makes every caller of the method wait d from now.
+func (l *methodLimiter) holdFor(d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t := time.Now().Add(d); t.After(l.until) {
+		l.until = t
+	}
+}
+
+// sleepUntil waits until t or until ctx is done.
+func sleepUntil(ctx context.Context, t time.Time) error {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+func (p *poster) method(name string) *methodLimiter {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l, ok := p.methods[name]
+	if !ok {
+		l = newMethodLimiter(name)
+		p.methods[name] = l
+	}
+	return l
+}
 
 func (p *poster) limiter(channel string) *rate.Limiter {
 	p.mu.Lock()
@@ -40,10 +151,15 @@ func (p *poster) limiter(channel string) *rate.Limiter {
 	return l
 }
 
-// retry runs call until it succeeds, fails with something other than a rate
-// limit, or has tried maxSlackAttempts times; it sleeps Retry-After between.
+// retry runs call through method's limiter until it succeeds, fails with
+// something other than a rate limit, or has tried maxSlackAttempts times. A
+// 429 holds the whole method back for its Retry-After.
 func (p *poster) retry(ctx context.Context, method string, call func() error) error {
+	l := p.method(method)
 	for attempt := 1; ; attempt++ {
+		if err := l.wait(ctx); err != nil {
+			return fmt.Errorf("waiting to call %s: %w", method, err)
+		}
 		err := call()
 		var rl *slack.RateLimitedError
 		if err == nil || !errors.As(err, &rl) || attempt == maxSlackAttempts {
@@ -53,14 +169,8 @@ func (p *poster) retry(ctx context.Context, method string, call func() error) er
 			return nil
 		}
 		wait := max(rl.RetryAfter, 100*time.Millisecond)
-		p.log.Warn("slack rate limited; waiting", "method", method, "retry_after", wait)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("calling %s: %w", method, ctx.Err())
-		case <-t.C:
-		}
+		p.log.Warn("slack rate limited; holding the method back", "method", method, "retry_after", wait)
+		l.holdFor(wait)
 	}
 }
 
@@ -69,7 +179,7 @@ func (p *poster) post(ctx context.Context, channel string, opts ...slack.MsgOpti
 		return "", fmt.Errorf("waiting to post in %s: %w", channel, err)
 	}
 	var ts string
-	err := p.retry(ctx, "chat.postMessage", func() error {
+	err := p.retry(ctx, methodPost, func() error {
 		var err error
 		_, ts, err = p.api.PostMessageContext(ctx, channel, opts...)
 		return err
@@ -78,14 +188,14 @@ func (p *poster) post(ctx context.Context, channel string, opts ...slack.MsgOpti
 }
 
 func (p *poster) update(ctx context.Context, channel, ts string, opts ...slack.MsgOption) error {
-	return p.retry(ctx, "chat.update", func() error {
+	return p.retry(ctx, methodUpdate, func() error {
 		_, _, _, err := p.api.UpdateMessageContext(ctx, channel, ts, opts...)
 		return err
 	})
 }
 
 func (p *poster) ephemeral(ctx context.Context, channel, user string, opts ...slack.MsgOption) error {
-	return p.retry(ctx, "chat.postEphemeral", func() error {
+	return p.retry(ctx, methodEphemeral, func() error {
 		_, err := p.api.PostEphemeralContext(ctx, channel, user, opts...)
 		return err
 	})
@@ -98,8 +208,43 @@ func (p *poster) respond(ctx context.Context, responseURL string, inChannel bool
 		rt = slack.ResponseTypeInChannel
 	}
 	opts = append([]slack.MsgOption{slack.MsgOptionResponseURL(responseURL, rt)}, opts...)
-	return p.retry(ctx, "response_url", func() error {
+	return p.retry(ctx, respondMethod, func() error {
 		_, _, err := p.api.PostMessageContext(ctx, "", opts...)
+		return err
+	})
+}
+
+// replaceOriginal replaces the message a response_url belongs to.
+func (p *poster) replaceOriginal(ctx context.Context, responseURL string, opts ...slack.MsgOption) error {
+	opts = append([]slack.MsgOption{slack.MsgOptionReplaceOriginal(responseURL)}, opts...)
+	return p.retry(ctx, respondMethod, func() error {
+		_, _, err := p.api.PostMessageContext(ctx, "", opts...)
+		return err
+	})
+}
+
+// openView opens a modal. Its trigger_id lives three seconds: a Retry-After
+// longer than what is left fails the call, and the caller says so.
+func (p *poster) openView(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error) {
+	var resp *slack.ViewResponse
+	err := p.retry(ctx, methodViewsOpen, func() error {
+		var err error
+		resp, err = p.api.OpenViewContext(ctx, triggerID, view)
+		return err
+	})
+	return resp, err
+}
+
+func (p *poster) updateView(ctx context.Context, view slack.ModalViewRequest, viewID string) error {
+	return p.retry(ctx, methodViewsUpdate, func() error {
+		_, err := p.api.UpdateViewContext(ctx, view, "", "", viewID)
+		return err
+	})
+}
+
+func (p *poster) publishView(ctx context.Context, req slack.PublishViewContextRequest) error {
+	return p.retry(ctx, methodViewsPub, func() error {
+		_, err := p.api.PublishViewContext(ctx, req)
 		return err
 	})
 }
@@ -109,14 +254,19 @@ func (p *poster) respond(ctx context.Context, responseURL string, inChannel bool
 // and someone removed from the release group must lose that at once. A
 // release is rare and the call is cheap.
 type groupLookup struct {
-	api API
+	p *poster
 }
 
 // GroupMembers implements release.GroupResolver.
 func (g groupLookup) GroupMembers(ctx context.Context, groupID string) ([]string, error) {
-	members, err := g.api.GetUserGroupMembersContext(ctx, groupID)
+	var members []string
+	err := g.p.retry(ctx, methodGroupUsers, func() error {
+		var err error
+		members, err = g.p.api.GetUserGroupMembersContext(ctx, groupID)
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("calling usergroups.users.list for %s: %w", groupID, err)
+		return nil, fmt.Errorf("reading members of %s: %w", groupID, err)
 	}
 	return members, nil
 }

@@ -138,7 +138,7 @@ func slackChannelHint(err error) error {
 
 func (b *Bot) cmdNotes(ctx context.Context, cmd slack.SlashCommand, p parsedCommand) error {
 	// The trigger_id lives three seconds: open the modal before reading Apple.
-	resp, err := b.api.OpenViewContext(ctx, cmd.TriggerID, loadingModal("What's New"))
+	resp, err := b.posters.openView(ctx, cmd.TriggerID, loadingModal("What's New"))
 	if err != nil {
 		return fmt.Errorf("opening the notes modal: %w", err)
 	}
@@ -161,7 +161,7 @@ func (b *Bot) cmdNotes(ctx context.Context, cmd slack.SlashCommand, p parsedComm
 }
 
 func (b *Bot) updateView(ctx context.Context, viewID string, view slack.ModalViewRequest) {
-	if _, err := b.api.UpdateViewContext(ctx, view, "", "", viewID); err != nil {
+	if err := b.posters.updateView(ctx, view, viewID); err != nil {
 		b.log.Error("updating a modal", "view_id", viewID, "err", err)
 	}
 }
