@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ascbot/ascbot/internal/asc/ascsim"
 	"github.com/ascbot/ascbot/internal/slacksim"
 )
 
@@ -343,4 +345,53 @@ func slicesContains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// TestTestFlightExpiryWarnedOnce: a build expiring within 7 days is announced
+// once, however often the card is read again.
+func TestTestFlightExpiryWarnedOnce(t *testing.T) {
+	h := newHarness(t)
+	h.writeYAML("%s", tfYAML(h))
+	h.start()
+	id := h.sim.AddBuild(h.ids.AppID, ascsim.BuildSeed{Version: "9", MarketingVersion: "1.1.0", Uploaded: time.Now().Add(-85 * 24 * time.Hour)})
+	h.slash(userAna, "testflight KotenOCR 9")
+	h.mustTFCard("9")
+	h.waitFor("the expiry notice", func() bool { return h.channelLines("build 9 (1.1.0) expires on") == 1 })
+	h.pollTestFlight()
+	h.slash(userAna, "testflight KotenOCR 9")
+	h.waitFor("the card brought back", h.threadSaysOn("9", "asked for this card"))
+	h.pollTestFlight()
+	if n := h.channelLines("build 9 (1.1.0) expires on"); n != 1 {
+		t.Fatalf("expiry announced %d times", n)
+	}
+	if !h.tfCardSays("9", "within 7 days")() {
+		t.Fatal("the card does not warn about the expiry")
+	}
+	// Expired: no more groups, and /asc testflight without a number skips it.
+	if err := h.sim.ExpireBuild(id); err != nil {
+		t.Fatal(err)
+	}
+	h.pollTestFlight()
+	h.waitFor("the expired card", h.tfCardSays("9", "expired"))
+	if _, ok := findButton(h.mustTFCard("9").Blocks, "tf_notes"); ok {
+		t.Fatal("an expired build still offers What to Test")
+	}
+	if sel := slacksim.Selects(h.mustTFCard("9").Blocks); len(sel) != 0 {
+		t.Fatalf("an expired build still offers groups: %v", sel)
+	}
+}
+
+func (h *harness) threadSaysOn(n, s string) func() bool {
+	return func() bool {
+		m, ok := h.tfCard(n)
+		if !ok {
+			return false
+		}
+		for _, r := range h.slack.Thread(channel, m.TS) {
+			if strings.Contains(r.Text, s) {
+				return true
+			}
+		}
+		return false
+	}
 }

@@ -89,6 +89,7 @@ type Bot struct {
 	watches    WatchSink
 	pollStatus PollStatus
 	beta       *beta.Service
+	tfLatest   sync.Map // tfKey → *beta.View last drawn, for progress on a press
 
 	inflight  sync.WaitGroup
 	connected atomic.Bool

@@ -35,6 +35,7 @@ func (b *Bot) showTestFlightCard(ctx context.Context, channel, user, appID, buil
 		unlock()
 		return store.BetaCard{}, fmt.Errorf("reading the TestFlight card: %w", err)
 	}
+	b.tfLatest.Store(tfKey(appID, buildID), v)
 	blocks := RenderTestFlightCard(v, b.tfMeta(), b.now())
 	var card store.BetaCard
 	if exists && old.Channel == channel {
@@ -93,6 +94,7 @@ func (b *Bot) refreshTestFlightCard(ctx context.Context, appID, buildID string) 
 		unlock()
 		return nil, store.BetaCard{}, err
 	}
+	b.tfLatest.Store(tfKey(appID, buildID), v)
 	card, err := b.store.UpdateBetaCard(appID, buildID, func(c *store.BetaCard) error {
 		c.Rev++
 		c.Done = v.Build.Build.Expired || v.InternalState() == asc.InternalExpired
@@ -345,6 +347,7 @@ func (b *Bot) onTestFlightAction(ctx context.Context, cb slack.InteractionCallba
 	}
 	var step string
 	var err error
+	b.tfPending(ctx, cb, appID, buildID, act)
 	switch act.ActionID {
 	case actTFAdd, actTFRemove:
 		if len(parts) != 3 {
@@ -366,17 +369,55 @@ func (b *Bot) onTestFlightAction(ctx context.Context, cb slack.InteractionCallba
 		b.log.Warn("unknown TestFlight action", "action_id", act.ActionID)
 		return
 	}
-	if err != nil {
-		b.log.Info("TestFlight action not carried out", "action_id", act.ActionID, "user", user, "err", err)
-		b.tell(ctx, cb, userMessage(err))
-	}
+	// Redraw the card (its buttons come back) before saying why a press
+	// was refused or failed.
 	_, card, rerr := b.refreshTestFlightCard(ctx, appID, buildID)
 	if rerr != nil && !errors.Is(rerr, errNoCard) {
 		b.log.Warn("refreshing the TestFlight card", "err", rerr)
 	}
+	if err != nil {
+		b.log.Info("TestFlight action not carried out", "action_id", act.ActionID, "user", user, "err", err)
+		b.tell(ctx, cb, userMessage(err))
+	}
 	if err == nil && step != "" && card.TS != "" {
 		b.tfThread(ctx, card, step, false)
 	}
+}
+
+// tfPending shows, within a moment of a press, what is being done: the
+// card's buttons give way to the step in progress until the result redraws
+// it. Without a recent view to draw from, the presser is told privately.
+func (b *Bot) tfPending(ctx context.Context, cb slack.InteractionCallback, appID, buildID string, act slack.BlockAction) {
+	group := "the group"
+	if t := act.SelectedOption.Text; t != nil && t.Text != "" {
+		group = t.Text
+	}
+	var text string
+	switch act.ActionID {
+	case actTFAdd:
+		text = "⏳ Adding the build to " + group + "…"
+	case actTFRemove:
+		text = "⏳ Removing the build from " + group + "…"
+	case actTFSubmit:
+		text = "⏳ Submitting for beta review…"
+	default:
+		return
+	}
+	if x, ok := b.tfLatest.Load(tfKey(appID, buildID)); ok {
+		unlock := b.cardLocks.lock(tfKey(appID, buildID))
+		card, has, err := b.store.GetBetaCard(appID, buildID)
+		if err == nil && has && card.TS != "" {
+			m := b.tfMeta()
+			m.Pending = text
+			v := x.(*beta.View)
+			err = b.posters.update(ctx, card.Channel, card.TS, slack.MsgOptionBlocks(RenderTestFlightCard(v, m, b.now())...), slack.MsgOptionText(tfFallback(v), false))
+		}
+		unlock()
+		if err == nil && has {
+			return
+		}
+	}
+	b.tell(ctx, cb, text)
 }
 
 // onOpenWhatToTest opens the What to Test modal at once (the trigger_id

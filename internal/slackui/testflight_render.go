@@ -30,6 +30,9 @@ const (
 // TestFlightMeta is what the TestFlight card shows besides App Store Connect's state.
 type TestFlightMeta struct {
 	Sandbox bool
+	// Pending, when set, replaces the buttons while a press is being carried
+	// out ("⏳ Submitting for beta review…").
+	Pending string
 }
 
 // TestFlightURL links the build's TestFlight page in App Store Connect.
@@ -133,7 +136,10 @@ func RenderTestFlightCard(v *beta.View, m TestFlightMeta, now time.Time) []slack
 	}
 	blocks = append(blocks, slack.NewContextBlock("tf_what_to_test", mrkdwn(truncate("*What to Test*  "+strings.Join(locs, " · "), 2000))))
 
-	if v.Usable() {
+	switch {
+	case m.Pending != "":
+		blocks = append(blocks, slack.NewContextBlock("tf_pending", mrkdwn(truncate(m.Pending, 2000))))
+	case v.Usable():
 		var elems []slack.BlockElement
 		var addOpts, removeOpts []*slack.OptionBlockObject
 		for _, g := range v.Groups {
@@ -158,7 +164,7 @@ func RenderTestFlightCard(v *beta.View, m TestFlightMeta, now time.Time) []slack
 		}
 		elems = append(elems, button(actTFRefresh, "Refresh", tfValue(v), ""))
 		blocks = append(blocks, slack.NewActionBlock("tf_actions", elems...))
-	} else {
+	default:
 		blocks = append(blocks, slack.NewActionBlock("tf_actions", button(actTFRefresh, "Refresh", tfValue(v), "")))
 	}
 	blocks = append(blocks, slack.NewContextBlock("tf_footer", mrkdwn(fmt.Sprintf("<%s|Open in App Store Connect>", TestFlightURL(v.App.ID, b.ID)))))

@@ -47,6 +47,7 @@ func TestRenderTestFlightGolden(t *testing.T) {
 			v.Build.Review = &asc.BetaReviewSubmission{ID: "r1", State: asc.BetaReviewInReview}
 			return v
 		}, TestFlightMeta{Sandbox: true}},
+		{"testflight_pending", fixtureBetaView, TestFlightMeta{Pending: "⏳ Submitting for beta review…"}},
 		{"testflight_expiring_missing_compliance", func() *beta.View {
 			v := fixtureBetaView()
 			old := goldenNow.Add(-85 * 24 * time.Hour)
