@@ -203,6 +203,46 @@ func (s *Service) Load(ctx context.Context, appID, buildID string) (*View, error
 	return v, nil
 }
 
+// loadForPress reads only what a press acts on, in one parallel round trip:
+// the app (usually cached), the build's TestFlight side (one compound
+// request) and, when groupID is set, that group. The view's Groups hold that
+// group alone; Locales and Previous stay empty.
+func (s *Service) loadForPress(ctx context.Context, appID, buildID, groupID string) (*View, error) {
+	v := &View{}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		app, err := s.rel.App(gctx, appID)
+		v.App = app
+		return err
+	})
+	g.Go(func() error {
+		bb, _, err := s.asc.BetaBuilds.Get(gctx, buildID)
+		if err != nil {
+			return err
+		}
+		v.Build = *bb
+		return nil
+	})
+	if groupID != "" {
+		g.Go(func() error {
+			grp, _, err := s.asc.BetaGroups.Get(gctx, groupID)
+			if asc.IsNotFound(err) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			v.Groups = []asc.BetaGroup{*grp}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("reading TestFlight state of build %s: %w", buildID, err)
+	}
+	v.AppCfg = s.rel.AppConfig(v.App)
+	return v, nil
+}
+
 // previousWhatToTest returns the What to Test of the newest build uploaded
 // before b that has any.
 func previousWhatToTest(b asc.Build, recent []asc.BetaBuild) map[string]string {
@@ -325,12 +365,12 @@ func (s *Service) changeGroup(ctx context.Context, user, appID, buildID, groupID
 	if add {
 		action = "beta-add-group"
 	}
-	v, err := s.Load(ctx, appID, buildID)
+	v, err := s.loadForPress(ctx, appID, buildID, groupID)
 	if err != nil {
 		return nil, asc.BetaGroup{}, err
 	}
 	g, ok := v.Group(groupID)
-	if !ok {
+	if !ok || g.AppID != "" && g.AppID != appID {
 		return v, g, &release.StaleError{Changes: []string{"that beta group no longer exists"}}
 	}
 	what := buildName(v.Build.Build)
@@ -371,7 +411,7 @@ func (s *Service) changeGroup(ctx context.Context, user, appID, buildID, groupID
 // intent is recorded before the call, so double clicks and redelivered
 // envelopes submit once, and Apple's own "already submitted" counts as done.
 func (s *Service) SubmitForReview(ctx context.Context, user, appID, buildID string) error {
-	v, err := s.Load(ctx, appID, buildID)
+	v, err := s.loadForPress(ctx, appID, buildID, "")
 	if err != nil {
 		return err
 	}
@@ -415,7 +455,7 @@ func (s *Service) SetWhatToTest(ctx context.Context, user, appID, buildID string
 		slices.Sort(reasons)
 		return nil, &release.BlockedError{Reasons: reasons}
 	}
-	v, err := s.Load(ctx, appID, buildID)
+	v, err := s.loadForPress(ctx, appID, buildID, "")
 	if err != nil {
 		return nil, err
 	}

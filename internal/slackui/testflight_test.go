@@ -176,3 +176,54 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+func FuzzSplitTesters(f *testing.F) {
+	for _, s := range []string{"KotenOCR", "KotenOCR add a@b.co Team Ana Sato", "Hanko Stamp remove a@b.co", "x add @ y", "add add a@b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		args := tokenize(s)
+		if len(args) == 0 {
+			return
+		}
+		p, ok := splitTesters(args)
+		if !ok {
+			return
+		}
+		switch p.Arg {
+		case "list":
+			if p.App == "" || p.AppHead != args[0] {
+				t.Fatalf("list of %q: %+v", args, p)
+			}
+		case "add", "remove":
+			if p.App == "" || !strings.Contains(p.Email, "@") {
+				t.Fatalf("%s of %q: %+v", p.Arg, args, p)
+			}
+		default:
+			t.Fatalf("unknown mode %q", p.Arg)
+		}
+	})
+}
+
+func FuzzParseWhatToTest(f *testing.F) {
+	f.Add(`{"a":"1","b":"b","l":["en-US"]}`, "text", "more")
+	f.Add(`{"l":null}`, "", "")
+	f.Add(`{`, "x", "y")
+	f.Fuzz(func(t *testing.T, meta, text, more string) {
+		view := slack.View{PrivateMetadata: meta, State: &slack.ViewState{Values: map[string]map[string]slack.BlockAction{
+			blockTFNotes + "en-US": {inputText: {Value: text}},
+			blockTFMore + "en-US":  {inputText: {Value: more}},
+		}}}
+		in, errs, err := parseWhatToTest(view)
+		if err != nil {
+			return
+		}
+		for loc, txt := range in.Texts {
+			if _, bad := errs[blockTFNotes+loc]; !bad && len([]rune(txt)) > asc.MaxWhatToTest {
+				if _, bad2 := errs[blockTFMore+loc]; !bad2 {
+					t.Fatalf("%d characters in %s passed", len([]rune(txt)), loc)
+				}
+			}
+		}
+	})
+}
