@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ascbot/ascbot/internal/asc"
 	"github.com/ascbot/ascbot/internal/config"
@@ -97,6 +98,21 @@ func TestPreflight(t *testing.T) {
 		}, false, "another review submission is open (Waiting for Review)"},
 		{"already waiting for review", func(v *VersionView) { v.Version.AppVersionState = asc.StateWaitingForReview }, false, "not awaiting submission"},
 		{"rejected versions can be resubmitted", func(v *VersionView) { v.Version.AppVersionState = asc.StateRejected }, true, ""},
+		{"the rejected build after a guideline rejection only warns", func(v *VersionView) {
+			v.Version.AppVersionState, v.ReviewedBuildID = asc.StateRejected, "b4"
+		}, true, "build 4 is the build App Review rejected"},
+		{"the rejected build after an invalid binary blocks", func(v *VersionView) {
+			v.Version.AppVersionState, v.ReviewedBuildID = asc.StateInvalidBinary, "b4"
+		}, false, "build 4 was rejected as an invalid binary: attach a new build"},
+		{"a metadata rejection keeps its build", func(v *VersionView) {
+			v.Version.AppVersionState, v.ReviewedBuildID = asc.StateMetadataRejected, "b4"
+		}, true, "build 4 valid"},
+		{"a new build after a rejection", func(v *VersionView) {
+			v.Version.AppVersionState, v.ReviewedBuildID = asc.StateInvalidBinary, "b3"
+		}, true, "build 4 valid"},
+		{"a submission still canceling", func(v *VersionView) {
+			v.Blocking = &asc.ReviewSubmission{ID: "s", State: asc.SubmissionCanceling}
+		}, false, "Apple is still cancelling the previous review submission"},
 		{"IAPs left out only warn", func(v *VersionView) {
 			v.PendingIAPs = []asc.InAppPurchase{{Name: "Pro", State: asc.IAPReadyToSubmit}}
 		}, true, "would be left out (Pro)"},
@@ -118,6 +134,50 @@ func TestPreflight(t *testing.T) {
 				if !strings.Contains(strings.Join(all, "\n"), tt.says) {
 					t.Errorf("checks %q lack %q", all, tt.says)
 				}
+			}
+		})
+	}
+}
+
+func TestValidateReleaseOptions(t *testing.T) {
+	t.Parallel()
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 10, 0, 30, 0, 0, time.UTC) // 09:30 in Tokyo
+	at := func(s string) *time.Time {
+		t, _ := time.ParseInLocation("2006-01-02 15:04", s, tokyo)
+		u := t.UTC()
+		return &u
+	}
+	tests := []struct {
+		name  string
+		o     ReleaseOptions
+		first bool
+		field string // "" = valid
+		says  string
+	}{
+		{name: "manual", o: ReleaseOptions{Type: asc.ReleaseManual, Phased: true}},
+		{name: "after approval", o: ReleaseOptions{Type: asc.ReleaseAfterApproval}},
+		{name: "scheduled", o: ReleaseOptions{Type: asc.ReleaseScheduled, Earliest: at("2026-03-11 09:00")}},
+		{name: "scheduled without a date", o: ReleaseOptions{Type: asc.ReleaseScheduled}, field: OptionDate, says: "Pick the date"},
+		{name: "in the past", o: ReleaseOptions{Type: asc.ReleaseScheduled, Earliest: at("2026-03-10 09:00")}, field: OptionDate, says: "Tue 10 Mar 2026 09:00 JST is in the past (it is Tue 10 Mar 2026 09:30 JST now)"},
+		{name: "off the hour", o: ReleaseOptions{Type: asc.ReleaseScheduled, Earliest: at("2026-03-11 09:15")}, field: OptionTime, says: "pick 09:00 or 10:00"},
+		{name: "no type", o: ReleaseOptions{}, field: OptionType, says: "Choose"},
+		{name: "phased on a first version", o: ReleaseOptions{Type: asc.ReleaseManual, Phased: true}, first: true, field: OptionPhased, says: "only for updates"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bad := ValidateReleaseOptions(tt.o, tt.first, now, tokyo)
+			if tt.field == "" {
+				if len(bad) > 0 {
+					t.Fatalf("refused: %v", bad)
+				}
+				return
+			}
+			if !strings.Contains(bad[tt.field], tt.says) {
+				t.Fatalf("bad = %v, want %q on %s", bad, tt.says, tt.field)
 			}
 		})
 	}

@@ -92,3 +92,38 @@ func TestParseOptions(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseOptions: whatever Slack sends back, the release-options parser
+// never panics, and what it accepts is a valid choice.
+func FuzzParseOptions(f *testing.F) {
+	f.Add(`{"a":"a","v":"v"}`, "SCHEDULED", "2026-03-12", "15:00", true)
+	f.Add(`{"a":"a","v":"v","f":true}`, "MANUAL", "", "", true)
+	f.Add(`not json`, "", "2026-13-40", "25:61", false)
+	now := time.Date(2026, 3, 10, 0, 30, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, meta, typ, date, tm string, phased bool) {
+		vals := map[string]map[string]slack.BlockAction{
+			blockRelType: {"type": {SelectedOption: slack.OptionBlockObject{Value: typ}}},
+			blockRelDate: {"date": {SelectedDate: date}},
+			blockRelTime: {"time": {SelectedTime: tm}},
+		}
+		if phased {
+			vals[blockRelPhased] = map[string]slack.BlockAction{"phased": {SelectedOptions: []slack.OptionBlockObject{{Value: "on"}}}}
+		}
+		in, errs, err := parseOptions(slack.View{PrivateMetadata: meta, State: &slack.ViewState{Values: vals}}, now, time.UTC)
+		if err != nil || len(errs) > 0 {
+			return
+		}
+		switch in.Options.Type {
+		case asc.ReleaseManual, asc.ReleaseAfterApproval:
+		case asc.ReleaseScheduled:
+			if in.Options.Earliest == nil || !in.Options.Earliest.After(now) || in.Options.Earliest.Minute() != 0 {
+				t.Fatalf("accepted a bad scheduled date: %v", in.Options.Earliest)
+			}
+		default:
+			t.Fatalf("accepted release type %q", in.Options.Type)
+		}
+		if in.Meta.First && in.Options.Phased {
+			t.Fatal("accepted phased release on a first version")
+		}
+	})
+}
