@@ -43,6 +43,8 @@ type Options struct {
 	Ready func(*Runtime)
 	// ASCRetry overrides the client's retry policy (tests).
 	ASCRetry *asc.RetryPolicy
+	// ASCCallTimeout overrides asc.DefaultCallTimeout (tests).
+	ASCCallTimeout time.Duration
 	// SocketOptions are passed to socketmode.New (tests: ping interval).
 	SocketOptions []socketmode.Option
 }
@@ -220,6 +222,9 @@ func ascClient(cfg *config.Config, o Options, log *slog.Logger, m *metrics.Metri
 	opts := []asc.Option{asc.WithLogger(log), asc.WithObserver(m.ObserveASC)}
 	if o.ASCRetry != nil {
 		opts = append(opts, asc.WithRetryPolicy(*o.ASCRetry))
+	}
+	if o.ASCCallTimeout > 0 {
+		opts = append(opts, asc.WithCallTimeout(o.ASCCallTimeout))
 	}
 	if cfg.Mode == config.ModeNormal {
 		key, err := asc.ParsePrivateKey([]byte(cfg.ASC.PrivateKey.Reveal()))

@@ -205,3 +205,32 @@ func TestWatchAndUnwatchNeedAnApproverOrWatcher(t *testing.T) {
 	h.slash(userAna, "unwatch jp.example.hanko")
 	h.waitFor("Ana's unwatch as a watcher", func() bool { return h.channelLines("stopped the review-state posts for Hanko") == 1 })
 }
+
+// While App Store Connect hangs, a command and a button press are both
+// answered that Apple is not answering (within the call timeout, 20 s by
+// default, here shortened), and the next command works once Apple answers
+// again. Before, the HTTP timeout and retries outlasted the handler's
+// context and the error reply was sent on the expired context: no answer.
+func TestAppleHangingIsAnsweredAndRecovers(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.appOptions = func(o *app.Options) { o.ASCCallTimeout = time.Second }
+	h.start()
+	// The IAP list is read while Apple answers; then Apple hangs.
+	h.slash(userAna, "iap KotenOCR")
+	h.waitFor("the IAP list", h.ephemeralSays(userAna, "OCR credits"))
+	h.sim.SetLatency(time.Hour)
+
+	h.slash(userAna, "apps")
+	h.waitFor("the command told Apple is not answering", func() bool { return h.ephemeralCount(userAna, "App Store Connect is not answering") == 1 })
+	h.clickEphemeral(userAna, "submit_iap")
+	h.waitFor("the press told Apple is not answering", func() bool { return h.ephemeralCount(userAna, "App Store Connect is not answering") == 2 })
+
+	h.sim.SetLatency(0)
+	h.slash(userAna, "apps")
+	h.waitFor("the next command answered", h.ephemeralSays(userAna, "jp.example.kotenocr"))
+	h.slash(userAna, "iap KotenOCR")
+	h.waitFor("a fresh IAP list", func() bool { return h.ephemeralCount(userAna, "OCR credits") >= 2 })
+	h.clickEphemeral(userAna, "submit_iap")
+	h.waitFor("the IAP submitted once Apple answers", h.ephemeralSays(userAna, "Submitted the in-app purchase"))
+}

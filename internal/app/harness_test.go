@@ -49,6 +49,8 @@ type harness struct {
 	key   *ecdsa.PrivateKey
 	// allowViolation lets a test expect a breach (set before the bot runs).
 	allowViolation func(error) bool
+	// appOptions, when set, adjusts the options the bot runs with.
+	appOptions func(*app.Options)
 
 	mu     sync.Mutex
 	rt     *app.Runtime
@@ -167,12 +169,16 @@ func (h *harness) start() *app.Runtime {
 		if os.Getenv("ASCBOT_TEST_LOG") != "" {
 			log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}
-		done <- app.Run(ctx, cfg, app.Options{
+		o := app.Options{
 			Logger:        log,
 			Ready:         func(rt *app.Runtime) { ready <- rt },
 			ASCRetry:      &asc.RetryPolicy{MaxAttempts: 3, MaxWait: 2 * time.Second, BaseDelay: 10 * time.Millisecond},
 			SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(5 * time.Second)},
-		})
+		}
+		if h.appOptions != nil {
+			h.appOptions(&o)
+		}
+		done <- app.Run(ctx, cfg, o)
 	}()
 	var rt *app.Runtime
 	select {

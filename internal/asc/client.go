@@ -51,6 +51,7 @@ type Client struct {
 	logger     *slog.Logger
 	clock      func() time.Time
 	retry      RetryPolicy
+	callLimit  time.Duration // bounds one call, every attempt and wait included
 	observer   func(RequestInfo)
 	// sleep waits d or until ctx is done; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -83,6 +84,22 @@ type RetryPolicy struct {
 	MaxWait time.Duration
 	// BaseDelay is the first backoff step.
 	BaseDelay time.Duration
+}
+
+// DefaultCallTimeout bounds one call (every attempt and wait between them):
+// when Apple hangs, a person pressing a button hears so within 30 s (the
+// HTTP timeout alone, 60 s, and retries outlasted the handler).
+const DefaultCallTimeout = 20 * time.Second
+
+// WithCallTimeout replaces DefaultCallTimeout; a call that takes longer
+// fails with an error matching ErrNoAnswer.
+func WithCallTimeout(d time.Duration) Option {
+	return func(c *Client) error {
+		if d > 0 {
+			c.callLimit = d
+		}
+		return nil
+	}
 }
 
 // DefaultRetryPolicy is used unless WithRetryPolicy says otherwise.
@@ -199,6 +216,7 @@ func NewClient(creds Credentials, opts ...Option) (*Client, error) {
 		logger:     slog.New(slog.DiscardHandler),
 		clock:      time.Now,
 		retry:      DefaultRetryPolicy,
+		callLimit:  DefaultCallTimeout,
 		sleep:      sleepCtx,
 		jitter:     rand.Float64,
 	}
@@ -337,6 +355,8 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body any, doc *D
 	}
 	path := c.relPath(u)
 	idempotent := method == http.MethodGet || method == http.MethodHead
+	ctx, cancel := context.WithTimeoutCause(ctx, c.callLimit, ErrNoAnswer)
+	defer cancel()
 
 	var waited time.Duration
 	reauthed := false
@@ -366,7 +386,7 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body any, doc *D
 		if herr != nil {
 			c.observe(ctx, RequestInfo{Method: method, Path: path, Duration: dur, Err: herr, Attempt: try})
 			if ctx.Err() != nil {
-				return nil, fmt.Errorf("%s %s: %w", method, path, ctx.Err())
+				return nil, fmt.Errorf("%s %s: %w", method, path, context.Cause(ctx))
 			}
 			terr := fmt.Errorf("%s %s: %w", method, path, scrubURLError(herr))
 			if !idempotent {
@@ -378,7 +398,7 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body any, doc *D
 			}
 			waited += wait
 			if err := c.sleep(ctx, wait); err != nil {
-				return nil, fmt.Errorf("%s %s: waiting to retry: %w", method, path, err)
+				return nil, fmt.Errorf("%s %s: waiting to retry: %w", method, path, context.Cause(ctx))
 			}
 			continue
 		}
@@ -421,12 +441,12 @@ func (c *Client) do(ctx context.Context, method, rawURL string, body any, doc *D
 			return resp, apiErr
 		}
 		wait, ok := c.nextWait(attempt, waited, retryAfter)
-		if !ok {
-			return resp, apiErr
+		if dl, has := ctx.Deadline(); !ok || has && time.Until(dl) < wait {
+			return resp, apiErr // no time left to wait for: Apple's answer is the error
 		}
 		waited += wait
 		if err := c.sleep(ctx, wait); err != nil {
-			return resp, fmt.Errorf("%s %s: waiting to retry after %d: %w", method, path, hresp.StatusCode, err)
+			return resp, fmt.Errorf("%s %s: waiting to retry after %d: %w", method, path, hresp.StatusCode, context.Cause(ctx))
 		}
 	}
 }

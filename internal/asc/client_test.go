@@ -611,3 +611,34 @@ func BenchmarkClientGet(b *testing.B) {
 	}
 	b.ReportMetric(float64(c.TokenSigns()), "signs")
 }
+
+// When Apple does not answer, one call gives up after the call timeout with
+// ErrNoAnswer, however many attempts the retry policy allows: the HTTP
+// timeout (60 s) and retries outlasted a person's patience before.
+func TestHangingCallEndsWithErrNoAnswer(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t, WithCallTimeout(300*time.Millisecond), WithRetryPolicy(RetryPolicy{MaxAttempts: 5}))
+	var calls atomic.Int32
+	mux.HandleFunc("/v1/apps/9", func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		<-r.Context().Done() // Apple hangs
+	})
+	start := time.Now()
+	_, _, err := c.Apps.Get(t.Context(), "9")
+	if !errors.Is(err, ErrNoAnswer) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want ErrNoAnswer", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the call took %v with a 300ms call timeout", d)
+	}
+	// A person must hear within 30 s: the default leaves room to answer.
+	if DefaultCallTimeout > 25*time.Second {
+		t.Errorf("DefaultCallTimeout = %v leaves no time to reply within 30 s", DefaultCallTimeout)
+	}
+	// The caller's own cancellation is not reported as Apple's silence.
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, _, err := c.Apps.Get(ctx, "9"); errors.Is(err, ErrNoAnswer) || !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled call: err = %v, want context.Canceled", err)
+	}
+}

@@ -2,6 +2,7 @@ package asc
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,10 @@ var (
 	ErrUnauthorized = errors.New("asc: unauthorized")        // 401
 	ErrForbidden    = errors.New("asc: forbidden")           // 403
 	ErrForeignLink  = errors.New("asc: foreign paging link") // links.next pointing away from the base URL
+	// ErrNoAnswer means App Store Connect did not answer one call (every
+	// attempt and wait) within the client's call timeout. It matches
+	// context.DeadlineExceeded too.
+	ErrNoAnswer = fmt.Errorf("asc: App Store Connect did not answer in time: %w", context.DeadlineExceeded)
 )
 
 // APIError is a non-2xx answer from App Store Connect.

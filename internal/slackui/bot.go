@@ -61,6 +61,8 @@ type Options struct {
 	// Sandbox marks every card "sandbox" (simulated App Store Connect).
 	Sandbox bool
 	// HandlerTimeout bounds the work done for one envelope (default 2 min).
+	// Each App Store Connect call is bounded far shorter by the client
+	// (asc.DefaultCallTimeout), so a person hears within 30 s when Apple hangs.
 	HandlerTimeout time.Duration
 	// Watches, when set, is told about /asc watch and /asc unwatch.
 	Watches WatchSink
@@ -268,6 +270,16 @@ func (b *Bot) acknowledge(v *release.VersionView, want asc.AppVersionState) {
 	}
 }
 
+// replyTimeout bounds an answer to a person.
+const replyTimeout = 15 * time.Second
+
+// replyContext is the context an answer is sent on: the handler's values but
+// not its deadline. The answer that matters most — "App Store Connect is not
+// answering" — is sent when the handler's context may have just expired.
+func replyContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), replyTimeout)
+}
+
 // keyedMutex serialises work per key (one card is rendered by one goroutine at a time).
 type keyedMutex struct {
 	mu    sync.Mutex
@@ -320,6 +332,8 @@ func userMessage(err error) string {
 		return "⏳ That is already in progress — one press is enough."
 	case errors.As(err, &nf):
 		return notFoundText(nf)
+	case errors.Is(err, asc.ErrNoAnswer), errors.Is(err, context.DeadlineExceeded):
+		return "⌛ App Store Connect is not answering, so I stopped waiting. Nothing is lost: a press re-reads Apple before it acts, so try again in a moment."
 	}
 	return "⚠ Something went wrong talking to App Store Connect: " + err.Error() + ". Nothing was lost; try again in a moment."
 }

@@ -77,6 +77,8 @@ func (b *Bot) onInteractive(ctx context.Context, req socketmode.Request, cb slac
 // tell answers the presser privately where they pressed: on the Home tab as
 // a notice at its top, in a channel as an ephemeral message.
 func (b *Bot) tell(ctx context.Context, cb slack.InteractionCallback, text string) {
+	ctx, cancel := replyContext(ctx)
+	defer cancel()
 	if cb.View.Type == slack.VTHomeTab {
 		b.publishHomeNotice(ctx, cb.User.ID, text)
 		return
@@ -350,6 +352,8 @@ func (b *Bot) onCreateVersion(ctx context.Context, cb slack.InteractionCallback,
 
 // respondReplace replaces the ephemeral message the button was on.
 func (b *Bot) respondReplace(ctx context.Context, cb slack.InteractionCallback, text string) {
+	ctx, cancel := replyContext(ctx)
+	defer cancel()
 	if cb.ResponseURL == "" {
 		return
 	}

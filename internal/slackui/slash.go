@@ -53,6 +53,8 @@ func (b *Bot) onSlashCommand(ctx context.Context, req socketmode.Request, cmd sl
 
 // reply answers the user who typed a command, ephemerally, through response_url.
 func (b *Bot) reply(ctx context.Context, cmd slack.SlashCommand, text string, blocks ...slack.Block) {
+	ctx, cancel := replyContext(ctx)
+	defer cancel()
 	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
 	if len(blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(blocks...))
@@ -161,6 +163,8 @@ func (b *Bot) cmdNotes(ctx context.Context, cmd slack.SlashCommand, p parsedComm
 }
 
 func (b *Bot) updateView(ctx context.Context, viewID string, view slack.ModalViewRequest) {
+	ctx, cancel := replyContext(ctx)
+	defer cancel()
 	if err := b.posters.updateView(ctx, view, viewID); err != nil {
 		b.log.Error("updating a modal", "view_id", viewID, "err", err)
 	}
