@@ -128,7 +128,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (err error) {
 			return fmt.Errorf("listening on ASCBOT_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 		}
 		rt.HTTPAddr = ln.Addr().String()
-		srv = &http.Server{Handler: Handler(rt), ReadHeaderTimeout: 10 * time.Second}
+		srv = newHTTPServer(Handler(rt), defaultHTTPTimeouts)
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("http listener stopped", "err", err)
@@ -190,6 +190,21 @@ func checkBotToken(ctx context.Context, api *slack.Client) error {
 		return fmt.Errorf("%w: Slack refused SLACK_BOT_TOKEN (auth.test): %w", slackui.ErrFatalSlack, err)
 	}
 	return fmt.Errorf("%w: checking SLACK_BOT_TOKEN with auth.test: %w", slackui.ErrFatalSlack, err)
+}
+
+// httpTimeouts bound how long one client may hold a connection of the
+// listener: with ReadHeaderTimeout alone, 200 slow uploads held connections
+// open for 30 s and more.
+type httpTimeouts struct {
+	ReadHeader, Read, Write, Idle time.Duration
+}
+
+// defaultHTTPTimeouts: Apple's webhook bodies are small (64 KiB at most are
+// read) and /healthz and /metrics answer at once.
+var defaultHTTPTimeouts = httpTimeouts{ReadHeader: 5 * time.Second, Read: 10 * time.Second, Write: 15 * time.Second, Idle: 60 * time.Second}
+
+func newHTTPServer(h http.Handler, t httpTimeouts) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write, IdleTimeout: t.Idle}
 }
 
 // markRetention is how long envelope and notice marks are kept. The watcher

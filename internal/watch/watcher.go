@@ -139,6 +139,7 @@ type Watcher struct {
 	baseCtx    context.Context
 	baseCancel context.CancelFunc
 	bg         sync.WaitGroup
+	hooks      webhookQueue
 }
 
 // ErrInvalidOptions is wrapped by New's errors about missing or bad options.

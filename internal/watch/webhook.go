@@ -7,6 +7,9 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/ascbot/ascbot/internal/asc"
 	"github.com/ascbot/ascbot/internal/store"
@@ -62,7 +65,10 @@ func (w *Watcher) serveWebhook(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log := w.log.With("event", ev.Type, "event_id", ev.ID, "instance", ev.InstanceID)
-	var job func(ctx context.Context) error
+	var (
+		job func(ctx context.Context) error
+		key string
+	)
 	switch ev.Type {
 	case asc.EventPing:
 		log.Info("webhook ping received", "apps", apps)
@@ -72,6 +78,7 @@ func (w *Watcher) serveWebhook(rw http.ResponseWriter, r *http.Request) {
 			break
 		}
 		log.Info("version state webhook", "old", ev.OldValue, "new", ev.NewValue)
+		key = "version/" + ev.InstanceID
 		job = func(ctx context.Context) error { return w.webhookVersion(ctx, ev.InstanceID, apps) }
 	case asc.EventBuildUploadStateUpdated:
 		if ev.InstanceID == "" {
@@ -79,11 +86,12 @@ func (w *Watcher) serveWebhook(rw http.ResponseWriter, r *http.Request) {
 			break
 		}
 		log.Info("build upload webhook", "new", ev.NewState)
+		key = "build/" + ev.InstanceID
 		job = func(ctx context.Context) error { return w.webhookBuild(ctx, ev.InstanceID, apps) }
 	default:
 		log.Debug("webhook event type not handled; ignored")
 	}
-	if job != nil && !w.spawn(job, log) {
+	if job != nil && !w.spawn(key+"@"+strings.Join(apps, ","), job, log) {
 		http.Error(rw, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
@@ -105,9 +113,79 @@ func (w *Watcher) verifiedApps(body []byte, header string) []string {
 	return apps
 }
 
-// spawn runs job in the background under the watcher's base context; false
-// after Stop.
-func (w *Watcher) spawn(job func(ctx context.Context) error, log interface {
+// Webhook work is coalesced: a captured, correctly signed delivery replayed
+// 500 times caused 1,000 App Store Connect requests in a third of a second
+// and ~1,500 goroutines. Deliveries about the same instance (and signed for
+// the same apps) that arrive while one re-read is waiting to start are
+// dropped; one arriving while it runs asks for exactly one more re-read
+// afterwards (Apple may have moved on since the read began). At most
+// webhookWorkers re-reads run at once and at most maxPendingWebhooks wait;
+// beyond that a delivery is left to the poller.
+const (
+	// webhookWindow is how long a re-read waits for more deliveries of the
+	// same instance before it starts.
+	webhookWindow = 200 * time.Millisecond
+	// webhookWorkers bounds the re-reads running at once.
+	webhookWorkers = 4
+	// maxPendingWebhooks bounds the distinct instances waiting or running.
+	maxPendingWebhooks = 64
+)
+
+// webhookQueue tracks coalesced webhook work by key.
+type webhookQueue struct {
+	mu      sync.Mutex
+	pending map[string]*webhookJob
+	sem     chan struct{}
+}
+
+type webhookJob struct {
+	running, again bool
+}
+
+// add registers a delivery for key: run reports whether the caller must
+// start the work (false: coalesced into pending work, or too much pending).
+func (q *webhookQueue) add(key string) (j *webhookJob, run bool, full bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.pending == nil {
+		q.pending = map[string]*webhookJob{}
+		q.sem = make(chan struct{}, webhookWorkers)
+	}
+	if j, ok := q.pending[key]; ok {
+		if j.running {
+			j.again = true
+		}
+		return j, false, false
+	}
+	if len(q.pending) >= maxPendingWebhooks {
+		return nil, false, true
+	}
+	j = &webhookJob{}
+	q.pending[key] = j
+	return j, true, false
+}
+
+// begin marks j running; finish reports whether it must run once more.
+func (q *webhookQueue) begin(j *webhookJob) {
+	q.mu.Lock()
+	j.running, j.again = true, false
+	q.mu.Unlock()
+}
+
+func (q *webhookQueue) finish(key string, j *webhookJob) (again bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if j.again {
+		return true
+	}
+	delete(q.pending, key)
+	return false
+}
+
+// spawn runs job for key in the background under the watcher's base
+// context, coalesced and bounded as described above; false after Stop.
+func (w *Watcher) spawn(key string, job func(ctx context.Context) error, log interface {
+	Info(msg string, args ...any)
 	Warn(msg string, args ...any)
 }) bool {
 	w.mu.Lock()
@@ -117,12 +195,43 @@ func (w *Watcher) spawn(job func(ctx context.Context) error, log interface {
 	}
 	w.bg.Add(1)
 	w.mu.Unlock()
+	j, run, full := w.hooks.add(key)
+	if !run {
+		w.bg.Done()
+		if full {
+			log.Warn("too much webhook work pending; leaving this delivery to the poller", "limit", maxPendingWebhooks)
+		}
+		return true
+	}
 	go func() {
 		defer w.bg.Done()
-		ctx, cancel := context.WithTimeout(w.baseCtx, webhookTimeout)
-		defer cancel()
-		if err := job(ctx); err != nil {
-			log.Warn("handling webhook; the poller will pick the change up", "err", err)
+		t := time.NewTimer(webhookWindow)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-w.baseCtx.Done():
+		}
+		select {
+		case w.hooks.sem <- struct{}{}:
+			defer func() { <-w.hooks.sem }()
+		case <-w.baseCtx.Done():
+			w.hooks.finish(key, j)
+			return
+		}
+		for {
+			w.hooks.begin(j)
+			ctx, cancel := context.WithTimeout(w.baseCtx, webhookTimeout)
+			err := job(ctx)
+			cancel()
+			if err != nil {
+				log.Warn("handling webhook; the poller will pick the change up", "err", err)
+			}
+			if !w.hooks.finish(key, j) || w.baseCtx.Err() != nil {
+				w.hooks.mu.Lock()
+				delete(w.hooks.pending, key)
+				w.hooks.mu.Unlock()
+				return
+			}
 		}
 	}()
 	return true

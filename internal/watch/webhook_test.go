@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -328,5 +329,41 @@ func TestStopBoundedByContext(t *testing.T) {
 	h.w.tickMu.Unlock()
 	if s.State != string(asc.StatePrepareForSubmission) {
 		t.Errorf("a cancelled announcement was recorded: %+v", s)
+	}
+}
+
+// One captured, correctly signed delivery replayed 500 times triggers one
+// re-read (two at most: one more when a delivery lands while the first
+// runs), not 1,000 App Store Connect requests and ~1,500 goroutines.
+func TestWebhookReplayIsCoalesced(t *testing.T) {
+	h := newHarness(t, harnessConfig{})
+	h.tick()
+	h.submit(h.app)
+	body := versionEventBody(h.app.VersionID, "PREPARE_FOR_SUBMISSION", "WAITING_FOR_REVIEW")
+	sig := sign(h.secret(h.app.ID), body)
+	h.sim.ResetRequests()
+	before := runtime.NumGoroutine()
+	var wg sync.WaitGroup
+	for i := range 500 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if code := h.post(http.MethodPost, body, sig); code != http.StatusOK {
+				t.Errorf("delivery %d: status %d", i, code)
+			}
+		}()
+	}
+	wg.Wait()
+	working := runtime.NumGoroutine() - before // the deliveries are done: what is left is webhook work
+	h.settle()
+	if working > 10 {
+		t.Errorf("%d goroutines doing webhook work after 500 deliveries of one event", working)
+	}
+	// One re-read is two requests (the version, then its open submissions).
+	if n := len(h.sim.Requests()); n > 4 {
+		t.Errorf("%d App Store Connect requests for one event delivered 500 times, want at most 4", n)
+	}
+	if evs := h.rec.Versions(); len(evs) != 1 {
+		t.Errorf("announced %d times, want once: %+v", len(evs), evs)
 	}
 }
