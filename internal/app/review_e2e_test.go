@@ -122,3 +122,26 @@ func TestCancelUnresolvedThenSubmitAgain(t *testing.T) {
 		t.Fatalf("%d open of %d submissions, want 1 of 2", open, total)
 	}
 }
+
+// TestInvalidBinaryNeedsANewBuild: after an Invalid Binary the card explains
+// it and offers no Resubmit while the invalid build is attached; a new build
+// goes back through the same submission.
+func TestInvalidBinaryNeedsANewBuild(t *testing.T) {
+	h := newHarness(t, withPoll("@every 1s"))
+	h.start()
+	h.rejected("INVALID_BINARY", "Invalid Binary")
+	h.waitFor("the explanation", h.cardSays("Apple found build 4 invalid"))
+	h.waitFor("the preflight", h.cardSays("build 4 was rejected as an invalid binary: attach a new build"))
+	if _, ok := findButton(h.mustCard().Blocks, "submit"); ok {
+		t.Fatal("Resubmit offered with the invalid build attached")
+	}
+	h.click(userAna, "attach_build_"+h.ids.Build3ID)
+	h.waitFor("build 3 attached", h.threadSays("attached build 3"))
+	h.fillNotes(userAna)
+	h.click(userAna, "submit")
+	h.waitFor("the resubmission in the thread", h.threadSays("resubmitted for review"))
+	h.waitFor("Waiting for Review", h.cardSays("*Waiting for Review*"))
+	if open, total := h.openSubmissions(); open != 1 || total != 1 {
+		t.Fatalf("%d open of %d submissions, want the same one", open, total)
+	}
+}

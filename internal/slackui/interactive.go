@@ -256,6 +256,8 @@ func pendingText(id string, act slack.BlockAction) string {
 			label = "the build"
 		}
 		return "⏳ Attaching " + strings.Replace(label, "Build", "build", 1) + "…"
+	case id == actSubmit && strings.HasPrefix(act.Text.Text, "Resubmit"):
+		return "⏳ Resubmitting the same review submission…"
 	case id == actSubmit:
 		return "⏳ Submitting for review…"
 	case id == actCancel:
