@@ -130,7 +130,9 @@ func FuzzParseOptions(f *testing.F) {
 
 func TestPendingTextForResubmit(t *testing.T) {
 	t.Parallel()
-	press := func(label string) slack.BlockAction { return slack.BlockAction{Text: slack.TextBlockObject{Text: label}} }
+	press := func(label string) slack.BlockAction {
+		return slack.BlockAction{Text: slack.TextBlockObject{Text: label}}
+	}
 	if got := pendingText(actSubmit, press("Resubmit for review")); got != "⏳ Resubmitting the same review submission…" {
 		t.Errorf("resubmit pending = %q", got)
 	}
