@@ -423,7 +423,7 @@ func (b *Bot) tfPending(ctx context.Context, cb slack.InteractionCallback, appID
 // onOpenWhatToTest opens the What to Test modal at once (the trigger_id
 // lives 3 s) and fills it when App Store Connect has answered.
 func (b *Bot) onOpenWhatToTest(ctx context.Context, cb slack.InteractionCallback, appID, buildID string) {
-	resp, err := b.api.OpenViewContext(ctx, cb.TriggerID, loadingModal("What to Test"))
+	resp, err := b.posters.openView(ctx, cb.TriggerID, loadingModal("What to Test"))
 	if err != nil {
 		b.log.Error("opening the What to Test modal", "err", err)
 		b.tell(ctx, cb, "I couldn't open the What to Test form ("+err.Error()+"). Try the button again.")
