@@ -237,6 +237,9 @@ func (d *demo) run(verbose bool, stderr io.Writer) error {
 	if err := d.story(ctx, ids); err != nil {
 		return err
 	}
+	if err := d.testFlight(ctx, ids); err != nil {
+		return err
+	}
 	stop()
 	if err := <-done; err != nil {
 		return fmt.Errorf("the bot did not stop cleanly: %w", err)
@@ -459,4 +462,60 @@ func (d *demo) story(ctx context.Context, ids ascsim.DemoIDs) error {
 		return fmt.Errorf("finishing distribution in the simulator: %w", err)
 	}
 	return d.waitFor(ctx, "the Ready for Distribution announcement", d.channelSays("is *Ready for Distribution*"))
+}
+
+// tfCard returns build 5's TestFlight card (posted when it finished processing).
+func (d *demo) tfCard() (slacksim.Message, bool) {
+	for _, m := range d.slack.Messages(demoChannel) {
+		if strings.Contains(string(m.Blocks), "TestFlight · KotenOCR 1.1.0 · build 5") {
+			return m, true
+		}
+	}
+	return slacksim.Message{}, false
+}
+
+// testFlight sends build 5 to testers from its TestFlight card: the internal
+// group at once, the external group through beta review.
+func (d *demo) testFlight(ctx context.Context, ids ascsim.DemoIDs) error {
+	d.step("14. Ana gives build 5 to the internal TestFlight group from its card")
+	m, ok := d.tfCard()
+	if !ok {
+		return errors.New("build 5 has no TestFlight card")
+	}
+	if _, err := d.slack.SelectOption(ctx, userAna, demoChannel, m.TS, "tf_add", ids.AppID+"|"+ids.Build5ID+"|"+ids.InternalGroupID); err != nil {
+		return fmt.Errorf("adding build 5 to the internal group: %w", err)
+	}
+	if err := d.waitFor(ctx, "available to Team", d.channelSays("is available to *Team*")); err != nil {
+		return err
+	}
+
+	d.step("15. Ana adds the external group and submits build 5 for beta review")
+	m, _ = d.tfCard()
+	if _, err := d.slack.SelectOption(ctx, userAna, demoChannel, m.TS, "tf_add", ids.AppID+"|"+ids.Build5ID+"|"+ids.ExternalGroupID); err != nil {
+		return fmt.Errorf("adding build 5 to the external group: %w", err)
+	}
+	if err := d.waitFor(ctx, "the Submit for beta review button", func() bool {
+		m, ok := d.tfCard()
+		_, has := slacksim.FindButton(m.Blocks, "tf_submit")
+		return ok && has && strings.Contains(slacksim.RenderText(m.Blocks), "Public Beta")
+	}); err != nil {
+		return err
+	}
+	m, _ = d.tfCard()
+	b, _ := slacksim.FindButton(m.Blocks, "tf_submit")
+	if _, err := d.slack.ClickButton(ctx, userAna, demoChannel, m.TS, b.ActionID, b.Value); err != nil {
+		return fmt.Errorf("pressing %s: %w", b.Text, err)
+	}
+	if err := d.waitFor(ctx, "Waiting for Beta Review", d.channelSays("is *Waiting for Beta Review*")); err != nil {
+		return err
+	}
+
+	d.step("16. Apple approves the beta review; the external testers get build 5")
+	if err := d.sim.ApproveBetaReview(ids.Build5ID); err != nil {
+		return fmt.Errorf("approving the beta review in the simulator: %w", err)
+	}
+	if err := d.waitFor(ctx, "the beta approval", d.channelSays("*passed beta review*")); err != nil {
+		return err
+	}
+	return d.waitFor(ctx, "available to Public Beta", d.channelSays("is available to *Public Beta*"))
 }
