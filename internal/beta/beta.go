@@ -379,9 +379,11 @@ func (s *Service) changeGroup(ctx context.Context, user, appID, buildID, groupID
 	}
 	switch {
 	case add && v.InGroup(g.ID):
-		return v, g, &release.DoneError{By: user, At: s.now(), Result: fmt.Sprintf("%s is already in %s", what, g.Name)}
+		s.rel.Audit(user, action, appID, what, "done", "already in "+g.Name)
+		return v, g, &release.DoneError{At: s.now(), Result: fmt.Sprintf("%s is already in %s", what, g.Name)}
 	case !add && !v.InGroup(g.ID):
-		return v, g, &release.DoneError{By: user, At: s.now(), Result: fmt.Sprintf("%s is not in %s", what, g.Name)}
+		s.rel.Audit(user, action, appID, what, "done", "not in "+g.Name)
+		return v, g, &release.DoneError{At: s.now(), Result: fmt.Sprintf("%s is not in %s", what, g.Name)}
 	case add && !v.Usable():
 		s.rel.Audit(user, action, appID, what, "blocked", "build not usable")
 		return v, g, &release.BlockedError{Reasons: []string{fmt.Sprintf("%s is %s and cannot be given to testers", what, strings.ToLower(v.InternalState().Label()))}}
@@ -420,7 +422,8 @@ func (s *Service) SubmitForReview(ctx context.Context, user, appID, buildID stri
 		return err
 	}
 	if v.Build.Review != nil {
-		return &release.DoneError{By: user, At: s.now(), Result: fmt.Sprintf("%s is already %s in beta review", what, strings.ToLower(v.Build.Review.State.Label()))}
+		s.rel.Audit(user, "beta-review", appID, what, "done", "already "+string(v.Build.Review.State))
+		return &release.DoneError{At: s.now(), Result: fmt.Sprintf("%s is already %s in beta review", what, strings.ToLower(v.Build.Review.State.Label()))}
 	}
 	if !v.CanSubmitForReview() {
 		s.rel.Audit(user, "beta-review", appID, what, "blocked", string(v.ExternalState()))
@@ -640,7 +643,7 @@ func (s *Service) RemoveTester(ctx context.Context, user string, app asc.App, em
 		return g, err
 	}
 	if !slices.Contains(ids, t.ID) {
-		return g, &release.DoneError{By: user, At: s.now(), Result: fmt.Sprintf("%s is not in %s", masked, g.Name)}
+		return g, &release.DoneError{At: s.now(), Result: fmt.Sprintf("%s is not in %s", masked, g.Name)}
 	}
 	if _, err := s.asc.BetaGroups.RemoveTesters(ctx, g.ID, t.ID); err != nil {
 		s.rel.Audit(user, "tester-remove", app.ID, masked, "failed", g.Name+": "+err.Error())

@@ -326,6 +326,8 @@ func userMessage(err error) string {
 		return "↻ The card was out of date, so nothing was done: " + strings.Join(stale.Changes, "; ") + ". I refreshed it — check it and press again if it still makes sense."
 	case errors.As(err, &blocked):
 		return "✋ " + capitalize(strings.Join(blocked.Reasons, "; ")) + "."
+	case errors.As(err, &done) && done.By == "":
+		return "✓ Nothing to do: " + done.Result + "."
 	case errors.As(err, &done):
 		return "✓ That was already done by <@" + done.By + ">: " + done.Result + "."
 	case errors.Is(err, release.ErrInProgress):
