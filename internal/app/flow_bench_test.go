@@ -17,6 +17,7 @@ const appleLatency = 400 * time.Millisecond
 // flowFigures are one run of the update flow, in Apple round trips and requests.
 type flowFigures struct {
 	card, attach, notesForm, notesSaved, submit, total float64
+	submitProgress                                     float64
 	requests, gets                                     int
 	statusCold, statusWarm                             float64
 	statusColdReqs, statusWarmReqs                     int
@@ -39,6 +40,7 @@ func BenchmarkUpdateFlow(b *testing.B) {
 		sum.notesForm += f.notesForm
 		sum.notesSaved += f.notesSaved
 		sum.submit += f.submit
+		sum.submitProgress += f.submitProgress
 		sum.total += f.total
 		sum.requests += f.requests
 		sum.gets += f.gets
@@ -53,6 +55,7 @@ func BenchmarkUpdateFlow(b *testing.B) {
 	b.ReportMetric(sum.notesForm/n, "rt-notes-form")
 	b.ReportMetric(sum.notesSaved/n, "rt-notes-saved")
 	b.ReportMetric(sum.submit/n, "rt-submit")
+	b.ReportMetric(sum.submitProgress/n, "rt-submit-progress")
 	b.ReportMetric(sum.total/n, "rt-waiting-for-review")
 	b.ReportMetric(float64(sum.requests)/n, "req/flow")
 	b.ReportMetric(float64(sum.gets)/n, "get/flow")
@@ -156,6 +159,11 @@ func runUpdateFlow(b *testing.B) flowFigures {
 	f.notesSaved = step("Submit for review on the card", hasButton("submit"))
 
 	press("submit")
+	h.waitFor("progress on the card", func() bool {
+		m, ok := h.card()
+		return ok && (strings.Contains(payloadText(m.Blocks), "⏳") || strings.Contains(payloadText(m.Blocks), "Waiting for Review"))
+	})
+	f.submitProgress = roundTrips(time.Since(mark))
 	f.submit = step("Waiting for Review on the card", func() bool {
 		s, ok := h.cardSnapshot()
 		m, _ := h.card()

@@ -360,12 +360,14 @@ func (s *Service) SetNotes(ctx context.Context, user, appID, versionID string, n
 		errs   = make([]error, len(locs)+1)
 		newBld *asc.Build
 	)
+	var writing []string
 	if !v.FirstVersion {
 		for i, l := range locs {
 			text, ok := notes[l.Locale]
 			if !ok || text == l.WhatsNew {
 				continue
 			}
+			writing = append(writing, l.Locale)
 			g.Go(func() error {
 				nl, _, err := s.asc.Localizations.SetWhatsNew(ctx, l.ID, text)
 				if err != nil {
@@ -382,6 +384,7 @@ func (s *Service) SetNotes(ctx context.Context, user, appID, versionID string, n
 		}
 	}
 	if encryption != nil && v.Build != nil && v.Build.UsesNonExemptEncryption == nil {
+		writing = append(writing, "export compliance")
 		g.Go(func() error {
 			b, _, err := s.asc.Builds.SetUsesNonExemptEncryption(ctx, v.Build.ID, *encryption)
 			if err != nil {
@@ -392,6 +395,9 @@ func (s *Service) SetNotes(ctx context.Context, user, appID, versionID string, n
 			newBld = b
 			return nil
 		})
+	}
+	if len(writing) > 0 {
+		progress(ctx, "⏳ Saving %s…", joinAnd(writing))
 	}
 	_ = g.Wait()
 	var changed []string
@@ -478,20 +484,32 @@ func (s *Service) Submit(ctx context.Context, user string, snap Snapshot) (strin
 		if sub != nil && sub.State != asc.SubmissionReadyForReview && !resubmit {
 			return "", &BlockedError{Reasons: []string{fmt.Sprintf("the version is already in a review submission (%s)", sub.State.Label())}}
 		}
-		if sub == nil {
-			created, _, err := s.asc.Submissions.Create(ctx, app.ID, v.Version.Platform)
-			if err != nil {
-				return "", blockedOr(err, "creating the review submission")
-			}
-			sub = created
-		}
 		hasItem := false
 		for _, it := range v.SubmissionItems {
 			if it.VersionID() == v.Version.ID && it.State != asc.ItemRemoved {
 				hasItem = true
 			}
 		}
-		if !resubmit && (v.Submission == nil || !hasItem) {
+		addItem := !resubmit && (v.Submission == nil || !hasItem)
+		steps, step := 1, 1
+		if sub == nil {
+			steps++
+		}
+		if addItem {
+			steps++
+		}
+		if sub == nil {
+			progress(ctx, "⏳ Opening a review submission (step %d of %d)…", step, steps)
+			step++
+			created, _, err := s.asc.Submissions.Create(ctx, app.ID, v.Version.Platform)
+			if err != nil {
+				return "", blockedOr(err, "creating the review submission")
+			}
+			sub = created
+		}
+		if addItem {
+			progress(ctx, "⏳ Adding %s to the review submission (step %d of %d)…", v.Version.VersionString, step, steps)
+			step++
 			if _, _, err := s.asc.Submissions.AddVersion(ctx, sub.ID, v.Version.ID); err != nil {
 				return "", blockedOr(err, "adding the version to review submission "+sub.ID)
 			}
@@ -499,6 +517,9 @@ func (s *Service) Submit(ctx context.Context, user string, snap Snapshot) (strin
 		doing := "submitting for review"
 		if resubmit {
 			doing = "resubmitting for review"
+		}
+		if steps > 1 {
+			progress(ctx, "⏳ Sending it to App Review (step %d of %d)…", step, steps)
 		}
 		done, _, err := s.asc.Submissions.Submit(ctx, sub.ID)
 		if err != nil {
@@ -814,12 +835,14 @@ func (s *Service) MakeAvailableEverywhere(ctx context.Context, user string, app 
 	}
 	n := 0
 	_, err := s.act(ctx, store.Action{Key: fmt.Sprintf("availability/%s/%d", app.ID, s.now().Unix()/60), Kind: "availability", User: user, AppID: app.ID, Intent: "everywhere"}, func() (string, error) {
+		progress(ctx, "⏳ Reading the list of territories (step 1 of 2)…")
 		ts, _, err := s.asc.Availability.Territories(ctx)
 		if err != nil {
 			return "", fmt.Errorf("listing territories: %w", err)
 		}
+		progress(ctx, "⏳ Making %s available in %d territories (step 2 of 2)…", app.Name, len(ts))
 		if _, err := s.asc.Availability.MakeAvailableEverywhere(ctx, app.ID, ts); err != nil {
-			return "", blockedOr(err, "making the app available everywhere")
+			return "", blockedOr(err, fmt.Sprintf("making the app available in %d territories", len(ts)))
 		}
 		n = len(ts)
 		return fmt.Sprintf("available in all %d territories", n), nil

@@ -143,23 +143,36 @@ func (b *Bot) refreshCardFrom(ctx context.Context, appID, versionID string, v *r
 // review…") until the result replaces it. Without a recent view of the
 // version to draw the card from, the presser gets the line privately.
 func (b *Bot) showPending(ctx context.Context, cb slack.InteractionCallback, appID, versionID, text string) {
-	if v, ok := b.rel.Latest(appID, versionID); ok {
-		unlock := b.cardLocks.lock(cardKey(appID, versionID))
-		card, has, err := b.store.GetCard(appID, versionID)
-		if err == nil && has && card.TS != "" {
-			m := b.meta(card, v)
-			m.Pending = text
-			err = b.posters.update(ctx, card.Channel, card.TS, slack.MsgOptionBlocks(RenderCard(v, m, b.now())...), slack.MsgOptionText(cardFallback(v), false))
-			unlock()
-			if err == nil {
-				return
-			}
-			b.log.Warn("showing progress on the card", "err", err)
-		} else {
-			unlock()
-		}
+	if !b.pendingOnCard(ctx, appID, versionID, text) {
+		b.tell(ctx, cb, text)
 	}
-	b.tell(ctx, cb, text)
+}
+
+// pendingOnCard shows text as the card's step in progress, drawn from the
+// version's latest view; false when there is no card or no recent view.
+func (b *Bot) pendingOnCard(ctx context.Context, appID, versionID, text string) bool {
+	v, ok := b.rel.Latest(appID, versionID)
+	if !ok {
+		return false
+	}
+	unlock := b.cardLocks.lock(cardKey(appID, versionID))
+	defer unlock()
+	card, has, err := b.store.GetCard(appID, versionID)
+	if err != nil || !has || card.TS == "" {
+		return false
+	}
+	m := b.meta(card, v)
+	m.Pending = text
+	if err := b.posters.update(ctx, card.Channel, card.TS, slack.MsgOptionBlocks(RenderCard(v, m, b.now())...), slack.MsgOptionText(cardFallback(v), false)); err != nil {
+		b.log.Warn("showing progress on the card", "err", err)
+		return false
+	}
+	return true
+}
+
+// withCardProgress makes the workflow's steps show on the version's card.
+func (b *Bot) withCardProgress(ctx context.Context, appID, versionID string) context.Context {
+	return release.WithProgress(ctx, func(step string) { b.pendingOnCard(ctx, appID, versionID, step) })
 }
 
 // thread adds a step to the card's thread (and to the card's record).

@@ -134,6 +134,7 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 	pending := pendingText(id, act)
 	if pending != "" {
 		b.showPending(ctx, cb, snap.AppID, snap.VersionID, pending)
+		ctx = b.withCardProgress(ctx, snap.AppID, snap.VersionID)
 	}
 	fromPress := false // the press left a view of the version to draw the card from
 	switch {
@@ -287,7 +288,7 @@ func (b *Bot) onOpenNotes(ctx context.Context, cb slack.InteractionCallback, sna
 // saveNotes writes a notes modal's texts after its ack; the draft is saved
 // first, so a refusal from Apple loses nothing (the form comes back filled).
 func (b *Bot) saveNotes(ctx context.Context, user string, in notesInput) {
-	changed, err := b.rel.SetNotes(ctx, user, in.Meta.AppID, in.Meta.VersionID, in.Notes, in.Encryption)
+	changed, err := b.rel.SetNotes(b.withCardProgress(ctx, in.Meta.AppID, in.Meta.VersionID), user, in.Meta.AppID, in.Meta.VersionID, in.Notes, in.Encryption)
 	card, hasCard, _ := b.store.GetCard(in.Meta.AppID, in.Meta.VersionID)
 	channel := in.Meta.Channel
 	if hasCard {
@@ -409,10 +410,20 @@ func (b *Bot) onSubmitIAP(ctx context.Context, cb slack.InteractionCallback, act
 func (b *Bot) onAvailability(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
 	app, err := b.rel.App(ctx, act.Value)
 	n := 0
+	last := ""
 	if err == nil {
-		n, err = b.rel.MakeAvailableEverywhere(ctx, cb.User.ID, app)
+		// The answer the button sits on says how far the work got.
+		pctx := release.WithProgress(ctx, func(step string) {
+			last = step
+			b.respondReplace(ctx, cb, step)
+		})
+		n, err = b.rel.MakeAvailableEverywhere(pctx, cb.User.ID, app)
 	}
 	if err != nil {
+		if last != "" {
+			b.respondReplace(ctx, cb, "✗ Stopped at: "+strings.TrimSuffix(strings.TrimPrefix(last, "⏳ "), "…")+". "+userMessage(err))
+			return
+		}
 		b.tell(ctx, cb, userMessage(err))
 		return
 	}
