@@ -74,7 +74,7 @@ type Options struct {
 // watched apps changes, and about states the bot's own actions produced.
 type WatchSink interface {
 	WatchesChanged()
-	Acknowledge(appID string, v asc.AppStoreVersion, want asc.AppVersionState, sub *asc.ReviewSubmission) error
+	Acknowledge(appID string, v asc.AppStoreVersion, want asc.AppVersionState, sub *asc.ReviewSubmission, readAt time.Time) error
 }
 
 // Bot is the running Slack side of ascbot.
@@ -265,7 +265,7 @@ func (b *Bot) acknowledge(v *release.VersionView, want asc.AppVersionState) {
 	if b.watches == nil || v == nil || want == "" {
 		return
 	}
-	if err := b.watches.Acknowledge(v.App.ID, v.Version, want, v.Submission); err != nil {
+	if err := b.watches.Acknowledge(v.App.ID, v.Version, want, v.Submission, v.FetchedAt); err != nil {
 		b.log.Warn("recording the state of the bot's own action", "err", err)
 	}
 }

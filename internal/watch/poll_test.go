@@ -453,7 +453,7 @@ func TestAcknowledgedActionIsNotAnnouncedAgain(t *testing.T) {
 	if len(open) != 1 {
 		t.Fatalf("open submissions = %+v", open)
 	}
-	h.must(h.w.Acknowledge(h.app.ID, *v, asc.StateWaitingForReview, &open[0]))
+	h.must(h.w.Acknowledge(h.app.ID, *v, asc.StateWaitingForReview, &open[0], time.Now()))
 	h.tick()
 	if evs := h.rec.Versions(); len(evs) != 0 {
 		t.Fatalf("the bot's own submit was announced again: %+v", evs)
@@ -462,10 +462,40 @@ func TestAcknowledgedActionIsNotAnnouncedAgain(t *testing.T) {
 	// The card wants "released", but Apple shows IN_REVIEW: nothing recorded.
 	v, _, err = h.client.Versions.Get(t.Context(), h.app.VersionID)
 	h.must(err)
-	h.must(h.w.Acknowledge(h.app.ID, *v, asc.StateProcessingForDistribution, nil))
+	h.must(h.w.Acknowledge(h.app.ID, *v, asc.StateProcessingForDistribution, nil, time.Now()))
 	h.tick()
 	evs := h.rec.Versions()
 	if len(evs) != 1 || evs[0].From != asc.StateWaitingForReview || evs[0].To != asc.StateInReview {
 		t.Fatalf("events = %+v, want one Waiting for Review → In Review", evs)
+	}
+}
+
+// TestLateAcknowledgeDoesNotUndoANewerState: the bot reads the version
+// right after its own release (Processing for Distribution), Apple moves it
+// to Ready for Distribution and the poller announces that, and only then
+// does the bot record its action. The record read before the poll must not
+// replace the poll's, or the next poll would announce Ready for
+// Distribution again.
+func TestLateAcknowledgeDoesNotUndoANewerState(t *testing.T) {
+	h := newHarness(t, harnessConfig{})
+	h.tick() // baseline: PREPARE_FOR_SUBMISSION
+	h.must(h.sim.SetVersionState(h.app.VersionID, "PROCESSING_FOR_DISTRIBUTION"))
+	h.tick()
+	readAt := time.Now()
+	v, _, err := h.client.Versions.Get(t.Context(), h.app.VersionID) // the bot's read after its release
+	h.must(err)
+	h.must(h.sim.SetVersionState(h.app.VersionID, "READY_FOR_DISTRIBUTION"))
+	h.tick() // announces Ready for Distribution
+	h.must(h.w.Acknowledge(h.app.ID, *v, asc.StateProcessingForDistribution, nil, readAt))
+	h.tick()
+	h.tick()
+	n := 0
+	for _, ev := range h.rec.Versions() {
+		if ev.To == asc.StateReadyForDistribution {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("Ready for Distribution announced %d times, want once: %+v", n, h.rec.Versions())
 	}
 }

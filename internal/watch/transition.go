@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"strconv"
+	"time"
 
 	"github.com/ascbot/ascbot/internal/asc"
 	"github.com/ascbot/ascbot/internal/store"
@@ -364,8 +365,11 @@ func (w *Watcher) observeBuilds(ctx context.Context, o buildObs) error {
 // already says so, and the poller must not announce it a second time.
 // It records only when the version shows exactly the state the action
 // produces (want): a state Apple moved on to meanwhile is left for the
-// poller to announce. The submission, when given, is recorded too.
-func (w *Watcher) Acknowledge(appID string, v asc.AppStoreVersion, want asc.AppVersionState, sub *asc.ReviewSubmission) error {
+// poller to announce. readAt is when v was read: a state recorded after
+// it (the poller saw Apple move on, and announced it) is newer than v and
+// is kept, else the next poll would announce that move a second time. The
+// submission, when given, is recorded too.
+func (w *Watcher) Acknowledge(appID string, v asc.AppStoreVersion, want asc.AppVersionState, sub *asc.ReviewSubmission, readAt time.Time) error {
 	if v.State() != want {
 		return nil
 	}
@@ -378,7 +382,7 @@ func (w *Watcher) Acknowledge(appID string, v asc.AppStoreVersion, want asc.AppV
 	if !found {
 		seen = store.Seen{AppID: appID, VersionID: v.ID}
 	}
-	if seen.State == string(want) {
+	if seen.State == string(want) || found && seen.At.After(readAt) {
 		return nil
 	}
 	seen.Version, seen.State, seen.At = v.VersionString, string(want), w.now()
