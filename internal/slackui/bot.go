@@ -184,8 +184,11 @@ func (b *Bot) Wait() { b.inflight.Wait() }
 func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeConnected, socketmode.EventTypeHello:
+		// Both arrive on every connection: say it once.
+		if !b.connected.Load() {
+			b.log.Info("connected to Slack")
+		}
 		b.setConnected(true)
-		b.log.Info("connected to Slack")
 	case socketmode.EventTypeConnecting:
 		b.log.Debug("connecting to Slack")
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError:
