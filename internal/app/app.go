@@ -90,7 +90,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (err error) {
 	}()
 	m := metrics.New()
 
-	client, sim, stopSim, err := ascClient(cfg, o, log, m)
+	client, sim, stopSim, err := ascClient(cfg, o, now, log, m)
 	if err != nil {
 		return err
 	}
@@ -233,8 +233,8 @@ func prune(ctx context.Context, st *store.Store, now func() time.Time, log *slog
 
 // ascClient returns the App Store Connect client: Apple's API with the
 // configured key, or in sandbox and demo modes the built-in simulator.
-func ascClient(cfg *config.Config, o Options, log *slog.Logger, m *metrics.Metrics) (*asc.Client, *ascsim.Server, func(), error) {
-	opts := []asc.Option{asc.WithLogger(log), asc.WithObserver(m.ObserveASC)}
+func ascClient(cfg *config.Config, o Options, now func() time.Time, log *slog.Logger, m *metrics.Metrics) (*asc.Client, *ascsim.Server, func(), error) {
+	opts := []asc.Option{asc.WithLogger(log), asc.WithObserver(m.ObserveASC), asc.WithClock(now)}
 	if o.ASCRetry != nil {
 		opts = append(opts, asc.WithRetryPolicy(*o.ASCRetry))
 	}
@@ -256,7 +256,7 @@ func ascClient(cfg *config.Config, o Options, log *slog.Logger, m *metrics.Metri
 	if sim == nil {
 		kid, iss, pk := ascsim.NewTestKey()
 		key = &SimKey{KeyID: kid, IssuerID: iss, Key: pk}
-		sim = ascsim.New(ascsim.Options{Keys: map[string]*ecdsa.PublicKey{kid: &pk.PublicKey}, IssuerID: iss, ReviewStage: cfg.SandboxStage, Logger: log})
+		sim = ascsim.New(ascsim.Options{Keys: map[string]*ecdsa.PublicKey{kid: &pk.PublicKey}, IssuerID: iss, ReviewStage: cfg.SandboxStage, Clock: now, Logger: log})
 		sim.SeedDemo()
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -62,18 +62,20 @@ type harnessOpt func(*harnessConfig)
 
 type harnessConfig struct {
 	yaml     string
-	poll     string
 	simOpts  func(*ascsim.Options)
 	httpAddr bool
 }
 
-func withPoll(p string) harnessOpt               { return func(c *harnessConfig) { c.poll = p } }
+// testPoll is the harness's poll schedule: it never fires during a test.
+// Tests poll with h.tick(), exactly when they mean to.
+const testPoll = "@every 1h"
+
 func withHTTP() harnessOpt                       { return func(c *harnessConfig) { c.httpAddr = true } }
 func withSim(f func(*ascsim.Options)) harnessOpt { return func(c *harnessConfig) { c.simOpts = f } }
 
 func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 	t.Helper()
-	hc := harnessConfig{poll: "@every 1h"}
+	var hc harnessConfig
 	for _, o := range opts {
 		o(&hc)
 	}
@@ -98,7 +100,7 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 		t.Fatal(err)
 	}
 	h.key = key
-	// A poll every second needs more than Apple's 3600 requests an hour.
+	// Tests poll as often as they like: more than Apple's 3600 requests an hour.
 	so := ascsim.Options{Keys: map[string]*ecdsa.PublicKey{keyID: &key.PublicKey}, IssuerID: issuerID, HourlyLimit: 1_000_000}
 	if hc.simOpts != nil {
 		hc.simOpts(&so)
@@ -111,7 +113,7 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 
 	yaml := hc.yaml
 	if yaml == "" {
-		yaml = fmt.Sprintf("poll: %q\napprovers: [\"S0RELEASE\"]\napps:\n  - id: %q\n    channel: %q\n", hc.poll, h.ids.AppID, channel)
+		yaml = fmt.Sprintf("poll: %q\napprovers: [\"S0RELEASE\"]\napps:\n  - id: %q\n    channel: %q\n", testPoll, h.ids.AppID, channel)
 	}
 	cfgPath := filepath.Join(h.dir, "ascbot.yaml")
 	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
@@ -161,25 +163,31 @@ func (h *harness) start() *app.Runtime {
 	if err != nil {
 		h.t.Fatalf("loading config: %v", err)
 	}
+	return h.run(cfg, app.Options{})
+}
+
+// run runs the bot in-process with cfg and waits until it is connected to
+// Slack. o's Ready is the harness's; its retry policy, socket options and
+// logger default to the harness's.
+func (h *harness) run(cfg *config.Config, o app.Options) *app.Runtime {
+	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan *app.Runtime, 1)
 	done := make(chan error, 1)
-	go func() {
-		var log *slog.Logger
-		if os.Getenv("ASCBOT_TEST_LOG") != "" {
-			log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		}
-		o := app.Options{
-			Logger:        log,
-			Ready:         func(rt *app.Runtime) { ready <- rt },
-			ASCRetry:      &asc.RetryPolicy{MaxAttempts: 3, MaxWait: 2 * time.Second, BaseDelay: 10 * time.Millisecond},
-			SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(5 * time.Second)},
-		}
-		if h.appOptions != nil {
-			h.appOptions(&o)
-		}
-		done <- app.Run(ctx, cfg, o)
-	}()
+	o.Ready = func(rt *app.Runtime) { ready <- rt }
+	if o.ASCRetry == nil {
+		o.ASCRetry = &asc.RetryPolicy{MaxAttempts: 3, MaxWait: 2 * time.Second, BaseDelay: 10 * time.Millisecond}
+	}
+	if o.SocketOptions == nil {
+		o.SocketOptions = []socketmode.Option{socketmode.OptionPingInterval(5 * time.Second)}
+	}
+	if o.Logger == nil && os.Getenv("ASCBOT_TEST_LOG") != "" {
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if h.appOptions != nil {
+		h.appOptions(&o)
+	}
+	go func() { done <- app.Run(ctx, cfg, o) }()
 	var rt *app.Runtime
 	select {
 	case rt = <-ready:
@@ -217,6 +225,39 @@ func (h *harness) stop() {
 		}
 	case <-time.After(15 * time.Second):
 		h.t.Error("bot did not stop")
+	}
+}
+
+// tick polls App Store Connect once, as the schedule would, and returns
+// when the poll and what it announced are done.
+func (h *harness) tick() {
+	h.t.Helper()
+	h.mu.Lock()
+	rt := h.rt
+	h.mu.Unlock()
+	if err := rt.Watcher.Tick(h.ctx()); err != nil {
+		h.t.Fatalf("polling: %v", err)
+	}
+}
+
+// pollUntil polls until cond holds, as the schedule keeps polling: a poll
+// that races the bot recording its own button's result drops what it read
+// (the card is redrawn before the state is recorded), and the next one
+// announces it.
+func (h *harness) pollUntil(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		h.tick()
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		err := h.slack.WaitFor(ctx, cond)
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("polling until %s: still not after 10 s", what)
+		}
 	}
 }
 

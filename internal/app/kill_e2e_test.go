@@ -26,7 +26,23 @@ func TestHelperBotProcess(t *testing.T) {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	if err := app.Run(ctx, cfg, app.Options{}); err != nil {
+	// The parent's schedule never fires: the child polls every 50 ms
+	// instead, with the watcher's Tick, as a one-second cron would, faster.
+	ready := func(rt *app.Runtime) {
+		go func() {
+			t := time.NewTicker(50 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					_ = rt.Watcher.Tick(ctx)
+				}
+			}
+		}()
+	}
+	if err := app.Run(ctx, cfg, app.Options{Ready: ready}); err != nil {
 		t.Fatalf("child bot: %v", err)
 	}
 }
@@ -49,6 +65,18 @@ func (h *harness) startChild() *exec.Cmd {
 	return cmd
 }
 
+// polls counts the polls App Store Connect has answered: each reads the
+// app once (GET /v1/apps/{id}).
+func (h *harness) polls() int {
+	n := 0
+	for _, r := range h.sim.Requests() {
+		if r.Method == "GET" && r.Path == "/v1/apps/"+h.ids.AppID {
+			n++
+		}
+	}
+	return n
+}
+
 func kill9(t *testing.T, cmd *exec.Cmd) {
 	t.Helper()
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -61,10 +89,11 @@ func kill9(t *testing.T, cmd *exec.Cmd) {
 // (after a build was attached, and again after submitting) and shows the
 // card's buttons still work and the flow continues after a restart.
 func TestKillAndRestart(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs child processes")
 	}
-	h := newHarness(t, withPoll("@every 1s"))
+	h := newHarness(t)
 	child := h.startChild()
 	h.slash(userAna, "submit KotenOCR 1.1.0")
 	h.click(userAna, "attach_build_"+h.ids.Build4ID)
@@ -89,7 +118,8 @@ func TestKillAndRestart(t *testing.T) {
 	h.startChild()
 	h.waitFor("approval announced", func() bool { return h.channelLines("was *approved*") == 1 })
 	h.waitFor("the Release button", func() bool { _, ok := findButton(h.mustCard().Blocks, "release"); return ok })
-	time.Sleep(2500 * time.Millisecond) // two more polls must not repeat anything
+	polls := h.polls()
+	h.waitFor("two more polls", func() bool { return h.polls() >= polls+2 }) // they must not repeat anything
 	if n := h.channelLines("is *In Review*"); n != 1 {
 		t.Errorf("In Review announced %d times, want 1", n)
 	}

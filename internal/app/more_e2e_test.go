@@ -1,27 +1,31 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
-
-	"github.com/slack-go/slack/socketmode"
 
 	"github.com/ascbot/ascbot/internal/app"
 	"github.com/ascbot/ascbot/internal/asc/ascsim"
 	"github.com/ascbot/ascbot/internal/config"
 	"github.com/ascbot/ascbot/internal/slackui"
 	"github.com/ascbot/ascbot/internal/store"
+	"github.com/ascbot/ascbot/internal/testclock"
 )
 
 // TestSandboxReachesPendingDeveloperRelease runs --sandbox mode (only the
-// Slack tokens; the built-in simulator seeded with sample apps, review on a
-// fast clock) and sees a submitted version reach Pending Developer Release.
+// Slack tokens; the built-in simulator seeded with sample apps, review
+// moving one stage per ASCBOT_SANDBOX_STAGE of the bot's clock) and sees a
+// submitted version reach Pending Developer Release.
 func TestSandboxReachesPendingDeveloperRelease(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
-	h.writeYAML("poll: \"@every 1s\"\napprovers: [\"S0RELEASE\"]\napps: []\n")
+	h.writeYAML("poll: %q\napprovers: [\"S0RELEASE\"]\napps: []\n", testPoll)
 	env := map[string]string{}
 	for k, v := range h.env {
 		if !strings.HasPrefix(k, "ASC_") { // sandbox needs no App Store Connect key
@@ -29,7 +33,7 @@ func TestSandboxReachesPendingDeveloperRelease(t *testing.T) {
 		}
 	}
 	env["ASCBOT_SANDBOX"] = "1"
-	env["ASCBOT_SANDBOX_STAGE"] = "300ms"
+	env["ASCBOT_SANDBOX_STAGE"] = "1m"
 	cfg, err := config.Load(func(k string) string { return env[k] }, config.ModeNormal)
 	if err != nil {
 		t.Fatalf("sandbox config: %v", err)
@@ -37,33 +41,20 @@ func TestSandboxReachesPendingDeveloperRelease(t *testing.T) {
 	if cfg.Mode != config.ModeSandbox {
 		t.Fatalf("ASCBOT_SANDBOX=1 gave mode %v", cfg.Mode)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	ready := make(chan *app.Runtime, 1)
-	go func() {
-		done <- app.Run(ctx, cfg, app.Options{Ready: func(rt *app.Runtime) { ready <- rt }, SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(5 * time.Second)}})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("sandbox bot stopped with %v", err)
-		}
-	})
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatalf("sandbox stopped at start: %v", err)
-	}
-	if err := h.slack.Connected(h.ctx()); err != nil {
-		t.Fatal(err)
-	}
+	clk := testclock.New(time.Now())
+	rt := h.run(cfg, app.Options{Clock: clk.Now})
 	h.slash(userAna, "submit KotenOCR 1.1.0")
 	h.waitFor("the sandbox card", h.cardSays("SANDBOX"))
 	h.click(userAna, "attach_build")
 	h.waitFor("a build attached", h.threadSays("attached build"))
 	h.fillNotes(userAna)
 	h.click(userAna, "submit")
-	h.waitFor("Pending Developer Release on the card", h.cardSays("*Pending Developer Release*"))
+	h.waitFor("Waiting for Review on the card", h.cardSays("*Waiting for Review*"))
+	for range 2 { // Waiting for Review → In Review → Pending Developer Release
+		clk.Advance(time.Minute)
+		rt.Sim.Tick()
+	}
+	h.pollUntil("Pending Developer Release on the card", h.cardSays("*Pending Developer Release*"))
 	h.waitFor("the approval line", func() bool { return h.channelLines("was *approved*") == 1 })
 	if _, ok := findButton(h.mustCard().Blocks, "release"); !ok {
 		t.Error("the sandbox card offers no Release button")
@@ -71,7 +62,8 @@ func TestSandboxReachesPendingDeveloperRelease(t *testing.T) {
 }
 
 func TestAppHomeListsWatchedAppsAndButtons(t *testing.T) {
-	h := newHarness(t, withPoll("@every 1s"))
+	t.Parallel()
+	h := newHarness(t)
 	h.start()
 	h.approved()
 
@@ -107,6 +99,7 @@ func TestAppHomeListsWatchedAppsAndButtons(t *testing.T) {
 }
 
 func TestRevokedSlackTokenExitsWithFatalError(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.allowViolation = func(err error) bool { return strings.Contains(err.Error(), "invalid_auth") }
 	h.env["SLACK_APP_TOKEN"] = "xapp-revoked"
@@ -138,6 +131,7 @@ func TestRevokedSlackTokenExitsWithFatalError(t *testing.T) {
 // waiting on a slow App Store Connect: the answer still arrives, and the
 // store is closed afterwards.
 func TestShutdownFinishesInFlightHandlers(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.start()
 	h.sim.SetLatency(400 * time.Millisecond)
@@ -154,9 +148,14 @@ func TestShutdownFinishesInFlightHandlers(t *testing.T) {
 }
 
 func TestPollerRateLimitShowsInStatus(t *testing.T) {
-	h := newHarness(t, withPoll("@every 1s"), withSim(func(o *ascsim.Options) { o.HourlyLimit = 60 }))
+	t.Parallel()
+	h := newHarness(t, withSim(func(o *ascsim.Options) { o.HourlyLimit = 60 }))
+	// A poll a minute needs ~120 requests an hour; the budget is 60. (The
+	// schedule does not fire within the test: it polls with Tick.)
+	h.writeYAML("poll: \"@every 1m\"\napprovers: [\"S0RELEASE\"]\napps:\n  - id: %q\n    channel: %q\n", h.ids.AppID, channel)
 	h.start()
-	time.Sleep(2500 * time.Millisecond)
+	h.tick()
+	h.tick()
 	h.slash(userAna, "status KotenOCR")
 	h.waitFor("the stretched interval in /asc status", h.ephemeralSays(userAna, "stretched"))
 }
@@ -164,20 +163,22 @@ func TestPollerRateLimitShowsInStatus(t *testing.T) {
 // TestNewBuildIsPostedOnceAndJoinsTheCard: a build that finishes processing
 // is posted once, and the open card gains its button.
 func TestNewBuildIsPostedOnceAndJoinsTheCard(t *testing.T) {
-	h := newHarness(t, withPoll("@every 1s"))
+	t.Parallel()
+	h := newHarness(t)
 	h.start()
 	h.slash(userAna, "submit KotenOCR 1.1.0")
 	h.mustCard()
-	time.Sleep(1500 * time.Millisecond) // the first poll records the builds as a baseline
+	h.tick() // the first poll records the builds as a baseline
 	if err := h.sim.SetBuildState(h.ids.Build5ID, "VALID"); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("the build line", func() bool { return h.channelLines("build 5 (1.1.0) finished processing") == 1 })
+	h.pollUntil("the build line", func() bool { return h.channelLines("build 5 (1.1.0) finished processing") == 1 })
 	h.waitFor("build 5's button on the card", func() bool {
 		_, ok := findButton(h.mustCard().Blocks, "attach_build_"+h.ids.Build5ID)
 		return ok
 	})
-	time.Sleep(2500 * time.Millisecond)
+	h.tick() // more polls must repeat nothing
+	h.tick()
 	if n := h.channelLines("build 5 (1.1.0) finished processing"); n != 1 {
 		t.Errorf("build 5 announced %d times, want 1", n)
 	}
@@ -199,6 +200,7 @@ func (h *harness) clickEphemeral(user, prefix string) {
 }
 
 func TestIAPSubmitAndAvailabilityButtons(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.start()
 	h.slash(userAna, "iap KotenOCR")
@@ -224,6 +226,7 @@ func TestIAPSubmitAndAvailabilityButtons(t *testing.T) {
 }
 
 func TestOldMarksArePruned(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	st, err := store.Open(h.env["ASCBOT_DB"])
 	if err != nil {
@@ -248,5 +251,41 @@ func TestOldMarksArePruned(t *testing.T) {
 	}
 	if first, _ := st.SeenEnvelope("recent-envelope", time.Now()); first {
 		t.Error("a recent envelope mark was pruned: a redelivery would act twice")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestConnectedIsLoggedOnce: socket mode reports a connection twice
+// (connected, then Slack's hello); the log says it once.
+func TestConnectedIsLoggedOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	cfg, err := config.Load(h.getenv, config.ModeNormal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	h.run(cfg, app.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	h.slash(userAna, "apps") // the hello has come by the time a command is answered
+	h.waitFor("the app list", h.ephemeralSays(userAna, "jp.example.kotenocr"))
+	if n := strings.Count(logs.String(), `msg="connected to Slack"`); n != 1 {
+		t.Errorf(`"connected to Slack" logged %d times, want once:\n%s`, n, logs.String())
 	}
 }

@@ -46,6 +46,7 @@ func tokyoYAML(h *harness) string {
 // time zone (Asia/Tokyo) reaches Apple in UTC; a past date and a time off
 // the hour are refused in the form, nothing sent.
 func TestScheduledReleaseFromTheCard(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.writeYAML("%s", tokyoYAML(h))
 	h.start()
@@ -91,6 +92,7 @@ func TestScheduledReleaseFromTheCard(t *testing.T) {
 // TestReleaseOptionsRefusedAfterSubmitting: a form opened before submitting
 // and saved after is refused by Apple, and the user reads Apple's reason.
 func TestReleaseOptionsRefusedAfterSubmitting(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.start()
 	h.slash(userAna, "submit KotenOCR 1.1.0")
@@ -114,7 +116,8 @@ func TestReleaseOptionsRefusedAfterSubmitting(t *testing.T) {
 // form before submitting; once released the card shows day 1 of 7. Turning
 // it off and on again before submitting works too.
 func TestPhasedReleaseSwitchedOnBeforeSubmitting(t *testing.T) {
-	h := newHarness(t, withPoll("@every 1s"))
+	t.Parallel()
+	h := newHarness(t)
 	h.start()
 	h.slash(userAna, "submit KotenOCR 1.1.0")
 	h.saveOptions(userAna, h.optionsView(userAna), map[string]map[string]string{"rel_type": {"type": "MANUAL"}, "rel_phased": {"phased": "on"}})
@@ -136,14 +139,15 @@ func TestPhasedReleaseSwitchedOnBeforeSubmitting(t *testing.T) {
 	if err := h.sim.StartReview(h.ids.NewVersionID); err != nil {
 		t.Fatal(err)
 	}
+	h.tick()
 	if err := h.sim.Approve(h.ids.NewVersionID); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("approval announced", func() bool { return h.channelLines("was *approved*") == 1 })
+	h.pollUntil("approval announced", func() bool { return h.channelLines("was *approved*") == 1 })
 	h.click(userBob, "release")
 	h.waitFor("released", h.cardSays("released by <@U0BOB>"))
 	if err := h.sim.Distribute(h.ids.NewVersionID); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("day 1 of 7 on the card", h.cardSays("day 1 of 7 · 1 % of users"))
+	h.pollUntil("day 1 of 7 on the card", h.cardSays("day 1 of 7 · 1 % of users"))
 }

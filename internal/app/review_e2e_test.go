@@ -25,10 +25,11 @@ func (h *harness) rejected(state, label string) {
 	if err := h.sim.StartReview(h.ids.NewVersionID); err != nil {
 		h.t.Fatal(err)
 	}
+	h.tick()
 	if err := h.sim.Reject(h.ids.NewVersionID, state); err != nil {
 		h.t.Fatal(err)
 	}
-	h.waitFor("the card to say "+label, h.cardSays("*"+label+"*"))
+	h.pollUntil("the card to say "+label, h.cardSays("*"+label+"*"))
 }
 
 func (h *harness) hasButton(prefix string) func() bool {
@@ -40,7 +41,8 @@ func (h *harness) hasButton(prefix string) func() bool {
 // finishes processing, joins the card with a thread line, is attached and the
 // unresolved submission is resubmitted — one open submission before and after.
 func TestResubmitAfterRejectionWithNewBuild(t *testing.T) {
-	h := newHarness(t, withPoll("@every 1s"))
+	t.Parallel()
+	h := newHarness(t)
 	h.start()
 	h.rejected("REJECTED", "Rejected")
 	card := string(h.mustCard().Blocks)
@@ -61,7 +63,7 @@ func TestResubmitAfterRejectionWithNewBuild(t *testing.T) {
 	if err := h.sim.SetBuildState(h.ids.Build5ID, "VALID"); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("build 5 on the card", h.hasButton("attach_build_"+h.ids.Build5ID))
+	h.pollUntil("build 5 on the card", h.hasButton("attach_build_"+h.ids.Build5ID))
 	h.waitFor("build 5 in the thread", h.threadSays("build 5 finished processing"))
 	h.click(userAna, "attach_build_"+h.ids.Build5ID)
 	h.waitFor("build 5 attached", h.threadSays("attached build 5"))
@@ -80,7 +82,8 @@ func TestResubmitAfterRejectionWithNewBuild(t *testing.T) {
 // TestResubmitAfterMetadataRejectionSameBuild: a metadata rejection is
 // resubmitted with the same build, through the same submission.
 func TestResubmitAfterMetadataRejectionSameBuild(t *testing.T) {
-	h := newHarness(t, withPoll("@every 1s"))
+	t.Parallel()
+	h := newHarness(t)
 	h.start()
 	h.rejected("METADATA_REJECTED", "Metadata Rejected")
 	h.waitFor("Resubmit offered", h.cardSays("Resubmit for review"))
@@ -98,7 +101,8 @@ func TestResubmitAfterMetadataRejectionSameBuild(t *testing.T) {
 // frees the app; once Apple has finished cancelling, the card offers a plain
 // Submit (no Refresh pressed) and a new submission takes the version.
 func TestCancelUnresolvedThenSubmitAgain(t *testing.T) {
-	h := newHarness(t, withPoll("@every 1h"))
+	t.Parallel()
+	h := newHarness(t)
 	h.start()
 	h.submitted()
 	if err := h.sim.Reject(h.ids.NewVersionID, "REJECTED"); err != nil {
@@ -127,7 +131,8 @@ func TestCancelUnresolvedThenSubmitAgain(t *testing.T) {
 // it and offers no Resubmit while the invalid build is attached; a new build
 // goes back through the same submission.
 func TestInvalidBinaryNeedsANewBuild(t *testing.T) {
-	h := newHarness(t, withPoll("@every 1s"))
+	t.Parallel()
+	h := newHarness(t)
 	h.start()
 	h.rejected("INVALID_BINARY", "Invalid Binary")
 	h.waitFor("the explanation", h.cardSays("Apple found build 4 invalid"))

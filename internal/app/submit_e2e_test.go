@@ -48,6 +48,7 @@ func (h *harness) fillNotesNoWait(user string) {
 // compliance answer and a submitted review submission whose only item is
 // the version, and the card must read Waiting for Review.
 func TestSubmitEndToEnd(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.start()
 
@@ -131,6 +132,7 @@ func (h *harness) rtStore() *store.Store {
 }
 
 func TestCommandMistakes(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.start()
 	tests := []struct {
@@ -158,6 +160,7 @@ func TestCommandMistakes(t *testing.T) {
 }
 
 func TestHelpAndListCommands(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.start()
 	ack := h.slash(userAna, "help")
@@ -175,6 +178,7 @@ func TestHelpAndListCommands(t *testing.T) {
 }
 
 func TestNotesTooLongAreRefusedInline(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.start()
 	h.slash(userAna, "submit KotenOCR 1.1.0")
@@ -223,6 +227,7 @@ func TestNotesTooLongAreRefusedInline(t *testing.T) {
 }
 
 func TestDoubleClickAndRedeliveryActOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.start()
 	h.slash(userAna, "submit KotenOCR 1.1.0")
@@ -233,7 +238,7 @@ func TestDoubleClickAndRedeliveryActOnce(t *testing.T) {
 	m := h.mustCard()
 	h.doublePressAndRedeliver(userAna, "submit")
 	h.waitFor("Waiting for Review", h.cardSays("Waiting for Review"))
-	time.Sleep(300 * time.Millisecond) // let any duplicate work finish before counting
+	h.stop() // any duplicate work finishes before counting
 	n := 0
 	for _, r := range h.sim.Requests() {
 		if r.Method == "PATCH" && strings.HasPrefix(r.Path, "/v1/reviewSubmissions/") {
@@ -258,6 +263,7 @@ func TestDoubleClickAndRedeliveryActOnce(t *testing.T) {
 }
 
 func TestStaleCardNeverActs(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	rt := h.start()
 	h.slash(userAna, "submit KotenOCR 1.1.0")
@@ -281,6 +287,7 @@ func TestStaleCardNeverActs(t *testing.T) {
 }
 
 func TestRefusedUser(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.writeYAML("apps:\n  - id: %q\n    channel: %q\n    submitters: [%q]\n    approvers: [%q]\n", h.ids.AppID, channel, userAna, userBob)
 	h.start()
@@ -301,6 +308,7 @@ func TestRefusedUser(t *testing.T) {
 }
 
 func TestOpenDraftSubmissionIsReused(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	rt := h.start()
 	// An empty draft left by another tool (e.g. an aborted fastlane run).
@@ -321,6 +329,7 @@ func TestOpenDraftSubmissionIsReused(t *testing.T) {
 }
 
 func TestSubmissionInTheWayIsExplained(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	rt := h.start()
 	// Another version of the app is already waiting for review.
@@ -340,6 +349,7 @@ func TestSubmissionInTheWayIsExplained(t *testing.T) {
 }
 
 func TestCreateVersionAndApplesRefusal(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.start()
 	// 1.1.0 is being edited, so Apple refuses a new version.
@@ -372,6 +382,7 @@ func TestCreateVersionAndApplesRefusal(t *testing.T) {
 }
 
 func TestCancelFromCommandAndFromCard(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.start()
 	h.submitted()
@@ -402,6 +413,7 @@ func TestCancelFromCommandAndFromCard(t *testing.T) {
 }
 
 func TestNotesCommandOpensTheForm(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.start()
 	h.slash(userAna, "notes KotenOCR 1.1.0")
@@ -429,6 +441,7 @@ func TestNotesCommandOpensTheForm(t *testing.T) {
 // export-compliance question even before a build is attached; the answer is
 // kept and applied to the build attached later.
 func TestComplianceAnsweredBeforeABuildIsAttached(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.start()
 	h.slash(userAna, "submit KotenOCR 1.1.0")

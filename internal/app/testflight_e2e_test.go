@@ -105,6 +105,7 @@ func (h *harness) pollTestFlight() {
 // a redelivered envelope → approved (announced once) → available to the
 // external group.
 func TestTestFlightEndToEnd(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.writeYAML("%s", tfYAML(h))
 	rt := h.start()
@@ -238,6 +239,7 @@ func TestTestFlightEndToEnd(t *testing.T) {
 // Store Connect; testers are added and removed; a person not in testers is
 // told privately and audited.
 func TestTestFlightRejectionTestersAndRefusals(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.writeYAML("poll: \"@every 1h\"\napps:\n  - id: %q\n    channel: %q\n    submitters: [%q, %q]\n    testers: [%q]\n", h.ids.AppID, channel, userAna, userCarol, userAna)
 	rt := h.start()
@@ -350,6 +352,7 @@ func slicesContains(xs []string, x string) bool {
 // TestTestFlightExpiryWarnedOnce: a build expiring within 7 days is announced
 // once, however often the card is read again.
 func TestTestFlightExpiryWarnedOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.writeYAML("%s", tfYAML(h))
 	h.start()

@@ -33,10 +33,11 @@ func (h *harness) approved() {
 	if err := h.sim.StartReview(h.ids.NewVersionID); err != nil {
 		h.t.Fatal(err)
 	}
+	h.tick()
 	if err := h.sim.Approve(h.ids.NewVersionID); err != nil {
 		h.t.Fatal(err)
 	}
-	h.waitFor("approval announced", func() bool { return h.channelLines("was *approved*") == 1 })
+	h.pollUntil("approval announced", func() bool { return h.channelLines("was *approved*") == 1 })
 }
 
 // releaseRequests counts every POST /v1/appStoreVersionReleaseRequests that
@@ -60,21 +61,22 @@ func (h *harness) releaseRequests() int {
 // clicked twice plus a redelivered envelope, makes exactly one release
 // request; READY_FOR_DISTRIBUTION is announced.
 func TestReviewAndReleaseEndToEnd(t *testing.T) {
-	h := newHarness(t, withPoll("@every 1s"))
+	t.Parallel()
+	h := newHarness(t)
 	h.start()
 	h.submitted()
 
 	if err := h.sim.StartReview(h.ids.NewVersionID); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("In Review announced", func() bool { return h.channelLines("is *In Review*") == 1 })
+	h.pollUntil("In Review announced", func() bool { return h.channelLines("is *In Review*") == 1 })
 	h.waitFor("the card reads In Review", h.cardSays("*In Review*"))
 	h.waitFor("the thread step", h.threadSays("Waiting for Review → *In Review*"))
 
 	if err := h.sim.Approve(h.ids.NewVersionID); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("approval announced", func() bool { return h.channelLines("was *approved*") == 1 })
+	h.pollUntil("approval announced", func() bool { return h.channelLines("was *approved*") == 1 })
 	for _, m := range h.slack.Messages(channel) {
 		if strings.Contains(m.Text, "was *approved*") && !strings.Contains(m.Text, "<!subteam^S0RELEASE>") {
 			t.Errorf("the approval line does not mention the approvers: %q", m.Text)
@@ -93,16 +95,11 @@ func TestReviewAndReleaseEndToEnd(t *testing.T) {
 	if err := h.sim.Distribute(h.ids.NewVersionID); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("Ready for Distribution announced", func() bool { return h.channelLines("is *Ready for Distribution*") == 1 })
-	time.Sleep(2500 * time.Millisecond) // more polls must repeat nothing
-	if n := h.releaseRequests(); n != 1 {
-		t.Errorf("%d release requests, want exactly 1", n)
-	}
-	for line, want := range map[string]int{"is *In Review*": 1, "was *approved*": 1, "is *Ready for Distribution*": 1} {
-		if n := h.channelLines(line); n != want {
-			t.Errorf("%q announced %d times, want %d", line, n, want)
-		}
-	}
+	h.pollUntil("Ready for Distribution announced", func() bool { return h.channelLines("is *Ready for Distribution*") == 1 })
+	h.tick() // more polls must repeat nothing
+	h.tick()
+	h.slash(userAna, "history KotenOCR")
+	h.waitFor("the history", h.ephemeralSays(userAna, "release 1.1.0"))
 	entries, _ := h.rtStore().ListAudit(h.ids.AppID, 100)
 	var refused, released bool
 	for _, e := range entries {
@@ -112,13 +109,21 @@ func TestReviewAndReleaseEndToEnd(t *testing.T) {
 	if !refused || !released {
 		t.Errorf("audit log lacks Carol's refusal (%v) or Bob's release (%v): %+v", refused, released, entries)
 	}
-	h.slash(userAna, "history KotenOCR")
-	h.waitFor("the history", h.ephemeralSays(userAna, "release 1.1.0"))
+	h.stop() // in-flight work (a duplicate press, say) finishes before counting
+	if n := h.releaseRequests(); n != 1 {
+		t.Errorf("%d release requests, want exactly 1", n)
+	}
+	for line, want := range map[string]int{"is *In Review*": 1, "was *approved*": 1, "is *Ready for Distribution*": 1} {
+		if n := h.channelLines(line); n != want {
+			t.Errorf("%q announced %d times, want %d", line, n, want)
+		}
+	}
 }
 
 func TestReleaseCommandAndTwoPersonRule(t *testing.T) {
-	h := newHarness(t, withPoll("@every 1s"))
-	h.writeYAML("poll: \"@every 1s\"\napps:\n  - id: %q\n    channel: %q\n    approvers: [%q, %q]\n    two_person_rule: true\n", h.ids.AppID, channel, userAna, userBob)
+	t.Parallel()
+	h := newHarness(t)
+	h.writeYAML("poll: \"@every 1h\"\napps:\n  - id: %q\n    channel: %q\n    approvers: [%q, %q]\n    two_person_rule: true\n", h.ids.AppID, channel, userAna, userBob)
 	h.start()
 	h.approved()
 	h.slash(userAna, "release KotenOCR")
@@ -136,7 +141,8 @@ func TestReleaseCommandAndTwoPersonRule(t *testing.T) {
 }
 
 func TestAutomaticReleaseOffersNoButton(t *testing.T) {
-	h := newHarness(t, withPoll("@every 1s"))
+	t.Parallel()
+	h := newHarness(t)
 	rt := h.start()
 	rtype := asc.ReleaseAfterApproval
 	if _, _, err := rt.ASC.Versions.Update(h.ctx(), h.ids.NewVersionID, asc.VersionUpdate{ReleaseType: &rtype}); err != nil {
@@ -146,7 +152,7 @@ func TestAutomaticReleaseOffersNoButton(t *testing.T) {
 	if err := h.sim.StartReview(h.ids.NewVersionID); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("In Review", func() bool { return h.channelLines("is *In Review*") == 1 })
+	h.pollUntil("In Review", func() bool { return h.channelLines("is *In Review*") == 1 })
 	if _, ok := findButton(h.mustCard().Blocks, "release"); ok {
 		t.Error("an after-approval version offers Release")
 	}
@@ -165,13 +171,13 @@ func sign(secret string, body []byte) string {
 // well-signed webhook is announced within a second; a badly signed one is
 // rejected with nothing posted; a later poll does not announce it again.
 func TestWebhookAnnouncesOnceAndRejectsBadSignatures(t *testing.T) {
+	t.Parallel()
 	const secret = "wh-secret-for-tests"
 	h := newHarness(t, withHTTP())
-	h.writeYAML("poll: \"@every 2s\"\napprovers: [\"S0RELEASE\"]\napps:\n  - id: %q\n    channel: %q\n    webhook_secret: %q\n", h.ids.AppID, channel, secret)
+	h.writeYAML("poll: \"@every 1h\"\napprovers: [\"S0RELEASE\"]\napps:\n  - id: %q\n    channel: %q\n    webhook_secret: %q\n", h.ids.AppID, channel, secret)
 	rt := h.start()
 	h.submitted()
-	// Let the poller record Waiting for Review as seen.
-	time.Sleep(2500 * time.Millisecond)
+	h.tick() // the poller records Waiting for Review as seen
 
 	if err := h.sim.StartReview(h.ids.NewVersionID); err != nil {
 		t.Fatal(err)
@@ -203,11 +209,6 @@ func TestWebhookAnnouncesOnceAndRejectsBadSignatures(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("announced %v after the webhook, want within a second", d)
 	}
-	post(sign(secret, body)) // Apple redelivers
-	time.Sleep(2500 * time.Millisecond)
-	if n := h.channelLines("is *In Review*"); n != 1 {
-		t.Errorf("In Review announced %d times across webhook, redelivery and poll; want 1", n)
-	}
 
 	resp, err := http.Get("http://" + rt.HTTPAddr + "/healthz")
 	if err != nil {
@@ -229,20 +230,29 @@ func TestWebhookAnnouncesOnceAndRejectsBadSignatures(t *testing.T) {
 			t.Errorf("/metrics lacks %s", m)
 		}
 	}
+	if code := post(sign(secret, body)); code/100 != 2 { // Apple redelivers
+		t.Errorf("the redelivery answered %d", code)
+	}
+	h.tick()
+	h.stop() // the redelivery's work finishes before counting
+	if n := h.channelLines("is *In Review*"); n != 1 {
+		t.Errorf("In Review announced %d times across webhook, redelivery and poll; want 1", n)
+	}
 }
 
 func TestRejectionListsItems(t *testing.T) {
-	h := newHarness(t, withPoll("@every 1s"))
+	t.Parallel()
+	h := newHarness(t)
 	h.start()
 	h.submitted()
 	if err := h.sim.StartReview(h.ids.NewVersionID); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("In Review", func() bool { return h.channelLines("is *In Review*") == 1 })
+	h.pollUntil("In Review", func() bool { return h.channelLines("is *In Review*") == 1 })
 	if err := h.sim.Reject(h.ids.NewVersionID, "REJECTED"); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("the rejection line", func() bool { return h.channelLines("*Rejected*") == 1 })
+	h.pollUntil("the rejection line", func() bool { return h.channelLines("*Rejected*") == 1 })
 	for _, m := range h.slack.Messages(channel) {
 		if strings.Contains(m.Text, "*Rejected*") {
 			if !strings.Contains(m.Text, "version 1.1.0: Rejected") || !strings.Contains(m.Text, "appstoreconnect.apple.com/apps/"+h.ids.AppID) {
@@ -255,7 +265,8 @@ func TestRejectionListsItems(t *testing.T) {
 }
 
 func TestPhasedReleasePauseResumeComplete(t *testing.T) {
-	h := newHarness(t, withPoll("@every 1s"))
+	t.Parallel()
+	h := newHarness(t)
 	rt := h.start()
 	if _, _, err := rt.ASC.Phased.Create(h.ctx(), h.ids.NewVersionID, asc.PhasedInactive); err != nil {
 		t.Fatal(err)
@@ -266,7 +277,7 @@ func TestPhasedReleasePauseResumeComplete(t *testing.T) {
 	if err := h.sim.Distribute(h.ids.NewVersionID); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("day 1 of 7 on the card", h.cardSays("day 1 of 7 · 1 % of users"))
+	h.pollUntil("day 1 of 7 on the card", h.cardSays("day 1 of 7 · 1 % of users"))
 
 	h.click(userCarol, "phased_pause")
 	h.waitFor("Carol refused", h.ephemeralSays(userCarol, "may pause"))
@@ -289,19 +300,18 @@ func TestPhasedReleasePauseResumeComplete(t *testing.T) {
 }
 
 func TestWatchUnwatchAvailabilityIAP(t *testing.T) {
-	h := newHarness(t, withPoll("@every 1s"))
-	h.writeYAML("poll: \"@every 1s\"\napprovers: [%q]\napps: []\n", userBob)
+	t.Parallel()
+	h := newHarness(t)
+	h.writeYAML("poll: \"@every 1h\"\napprovers: [%q]\napps: []\n", userBob)
 	h.start()
 	h.slash(userBob, "watch KotenOCR") // an approver: watching needs one
 	h.waitFor("the watch line", func() bool { return h.channelLines("review-state changes in <#"+channel+">") == 1 })
 	// A version submitted on the website gets a card in the watched channel.
-	time.Sleep(1500 * time.Millisecond) // first poll records the baseline
-	other := h.sim.Versions(h.ids.AppID)
-	_ = other
+	h.tick() // the first poll records the baseline
 	if err := h.sim.SetVersionState(h.ids.NewVersionID, "WAITING_FOR_REVIEW"); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("a card for a version submitted elsewhere", h.cardSays("Waiting for Review"))
+	h.pollUntil("a card for a version submitted elsewhere", h.cardSays("Waiting for Review"))
 	h.slash(userBob, "unwatch KotenOCR")
 	h.waitFor("the unwatch line", func() bool { return h.channelLines("stopped the review-state posts") == 1 })
 

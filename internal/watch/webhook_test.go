@@ -252,6 +252,7 @@ func TestPollAndWebhookRace(t *testing.T) {
 }
 
 func TestStartStopWaitsForRunningTick(t *testing.T) {
+	t.Parallel() // waits on the real one-second cron: overlap the two
 	h := newHarness(t, harnessConfig{})
 	h.tick()
 	h.submit(h.app)
@@ -303,6 +304,7 @@ func TestStartStopWaitsForRunningTick(t *testing.T) {
 }
 
 func TestStopBoundedByContext(t *testing.T) {
+	t.Parallel() // waits on the real one-second cron: overlap the two
 	h := newHarness(t, harnessConfig{})
 	h.tick()
 	h.submit(h.app)
