@@ -13,7 +13,7 @@
 //	ASC_PRIVATE_KEY       its PEM text (literal "\n" sequences are read as newlines)
 //	ASC_API_URL           default https://api.appstoreconnect.apple.com (a trailing "/" is removed)
 //	ASCBOT_CONFIG         YAML path; default ./ascbot.yaml when it exists, else no file
-//	ASCBOT_DB             bbolt file, default ./ascbot.db
+//	ASCBOT_DB             bbolt file, default ./ascbot.db (./ascbot-sandbox.db in sandbox mode)
 //	ASCBOT_HTTP_ADDR      listen address for webhooks and metrics, off unless set
 //	ASCBOT_SANDBOX        1/true: sandbox mode (real Slack, simulated Apple)
 //	ASCBOT_LOG_LEVEL      debug|info|warn|error, default info
@@ -24,9 +24,11 @@
 // the Slack tokens (App Store Connect variables are ignored); ModeDemo needs
 // nothing and ignores both the Slack and App Store Connect variables.
 //
-// Every validation failure is a single *Error whose text names the field and
-// the problem, e.g. "config: SLACK_BOT_TOKEN: must start with xoxb-". Secret
-// values never appear in errors, and Secret fields print as "[redacted]".
+// Every validation failure is an *Error whose text names the field and the
+// problem, e.g. "config: SLACK_BOT_TOKEN: must start with xoxb-". Load reports
+// every problem with the environment (and the file) in one run: several are
+// an Errors, one line each. Secret values never appear in errors, and Secret
+// fields print as "[redacted]".
 //
 // Load and LoadFile read local files once at startup and take no
 // context.Context: a deliberate exception to the ctx-first rule, as nothing
@@ -34,6 +36,7 @@
 package config
 
 import (
+	"cmp"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/x509"
@@ -82,6 +85,7 @@ const (
 	DefaultASCAPIURL    = "https://api.appstoreconnect.apple.com"
 	DefaultConfigFile   = "ascbot.yaml"
 	DefaultDBPath       = "ascbot.db"
+	DefaultSandboxDB    = "ascbot-sandbox.db"
 	DefaultLogLevel     = "info"
 	DefaultSandboxStage = time.Minute
 	DefaultPoll         = "@every 2m"
@@ -158,6 +162,8 @@ type File struct {
 	Location  *time.Location `yaml:"-"`
 	Approvers []string       `yaml:"approvers"`
 	Apps      []App          `yaml:"apps"`
+
+	pollGiven bool // poll was set in the file, not defaulted
 }
 
 // Error is a configuration error: one field, one problem.
@@ -178,6 +184,53 @@ func (e *Error) Error() string {
 
 // Unwrap returns the underlying cause.
 func (e *Error) Unwrap() error { return e.Err }
+
+// Errors is every problem Load found, in the order of the README's table;
+// it has at least two.
+type Errors []*Error
+
+// Error returns one line per problem.
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap returns the problems, for errors.Is and errors.As.
+func (es Errors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
+// problems collects configuration errors.
+type problems []*Error
+
+func (p *problems) add(err error) {
+	if err == nil {
+		return
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		e = &Error{Field: "config", Problem: "invalid", Err: err}
+	}
+	*p = append(*p, e)
+}
+
+// err returns nil, the one problem, or Errors.
+func (p problems) err() error {
+	switch len(p) {
+	case 0:
+		return nil
+	case 1:
+		return p[0]
+	}
+	return Errors(p)
+}
 
 func fieldErr(field, problem string) error { return &Error{Field: field, Problem: problem} }
 
@@ -205,7 +258,8 @@ func (a App) EffectiveApprovers(defaults []string) []string {
 // Load reads the environment (through getenv) and the YAML file, applies
 // defaults and validates, all in one step. mode is the mode asked for on the
 // command line; ASCBOT_SANDBOX=1 turns ModeNormal into ModeSandbox. A nil
-// getenv means os.Getenv. The first problem found is returned as an *Error.
+// getenv means os.Getenv. Every problem found is reported: one *Error, or
+// Errors when there are several.
 func Load(getenv func(string) string, mode Mode) (*Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
@@ -228,51 +282,80 @@ func Load(getenv func(string) string, mode Mode) (*Config, error) {
 		return nil, fieldErr("mode", "unknown mode "+c.Mode.String())
 	}
 
-	if err := loadSlack(c, env); err != nil {
-		return nil, err
-	}
-	if err := loadASC(c, env); err != nil {
-		return nil, err
-	}
-	if err := loadBot(c, env); err != nil {
-		return nil, err
-	}
+	var errs problems
+	loadSlack(c, env, &errs)
+	loadASC(c, env, &errs)
+	loadBot(c, env, &errs)
 
 	path, explicit := env("ASCBOT_CONFIG"), true
 	if path == "" {
 		path, explicit = DefaultConfigFile, false
 	}
+	var f *File
 	data, err := os.ReadFile(path)
 	switch {
 	case err == nil:
-		f, err := parse(path, data)
-		if err != nil {
-			return nil, err
+		if f, err = parse(path, data); err != nil {
+			errs.add(err)
+			break
 		}
 		c.ConfigPath = path
 		c.Poll, c.Approvers, c.Apps, c.Location = f.Poll, f.Approvers, f.Apps, f.Location
 	case !explicit && errors.Is(err, fs.ErrNotExist):
-		f, _ := parse(path, nil) // defaults only
+		f, _ = parse(path, nil) // defaults only
 		c.Poll, c.Location = f.Poll, f.Location
 	default:
-		return nil, &Error{Field: "ASCBOT_CONFIG", Problem: "reading " + path, Err: pathCause(err)}
+		errs.add(&Error{Field: "ASCBOT_CONFIG", Problem: "reading " + path, Err: pathCause(err)})
+	}
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	if c.Mode == ModeSandbox && !f.pollGiven {
+		c.Poll = SandboxPoll(c.SandboxStage)
 	}
 	return c, nil
 }
 
-func loadSlack(c *Config, env func(string) string) error {
+// SandboxPoll is the sandbox's poll schedule when the file sets none: twice
+// a review stage, so no stage passes unseen (at most once a second, cron's
+// finest step).
+func SandboxPoll(stage time.Duration) string {
+	return "@every " + max(time.Second, (stage/2).Truncate(time.Second)).String()
+}
+
+// NoApprovers lists the apps whose Release nobody may press (no approvers
+// of their own and none by default), by id or bundle id; with no apps at all
+// and no default approvers it is ["*"]. Start-up warns about them.
+func (c *Config) NoApprovers() []string {
+	if len(c.Approvers) > 0 {
+		return nil
+	}
+	if len(c.Apps) == 0 {
+		return []string{"*"}
+	}
+	var out []string
+	for _, a := range c.Apps {
+		if len(a.Approvers) == 0 {
+			out = append(out, cmp.Or(a.ID, a.BundleID))
+		}
+	}
+	return out
+}
+
+func loadSlack(c *Config, env func(string) string, errs *problems) {
 	c.Slack.APIURL = DefaultSlackAPIURL
 	if v := env("SLACK_API_URL"); v != "" {
 		if err := checkURL(v); err != nil {
-			return fieldErr("SLACK_API_URL", err.Error())
+			errs.add(fieldErr("SLACK_API_URL", err.Error()))
+		} else {
+			if !strings.HasSuffix(v, "/") {
+				v += "/"
+			}
+			c.Slack.APIURL = v
 		}
-		if !strings.HasSuffix(v, "/") {
-			v += "/"
-		}
-		c.Slack.APIURL = v
 	}
 	if c.Mode == ModeDemo {
-		return nil
+		return
 	}
 	for _, t := range []struct {
 		name, prefix string
@@ -284,15 +367,15 @@ func loadSlack(c *Config, env func(string) string) error {
 		v := env(t.name)
 		switch {
 		case v == "":
-			return fieldErr(t.name, "missing")
+			errs.add(fieldErr(t.name, "missing"))
 		case !strings.HasPrefix(v, t.prefix) || len(v) == len(t.prefix):
-			return fieldErr(t.name, "must start with "+t.prefix)
+			errs.add(fieldErr(t.name, "must start with "+t.prefix))
 		case strings.ContainsAny(v, " \t\r\n"):
-			return fieldErr(t.name, "must not contain whitespace")
+			errs.add(fieldErr(t.name, "must not contain whitespace"))
+		default:
+			*t.dst = Secret(v)
 		}
-		*t.dst = Secret(v)
 	}
-	return nil
 }
 
 var (
@@ -300,56 +383,59 @@ var (
 	issuerIDRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 )
 
-func loadASC(c *Config, env func(string) string) error {
+func loadASC(c *Config, env func(string) string, errs *problems) {
 	c.ASC.APIURL = DefaultASCAPIURL
 	if c.Mode != ModeNormal {
-		return nil // sandbox and demo use the simulator
+		return // sandbox and demo use the simulator
 	}
 	if v := env("ASC_API_URL"); v != "" {
 		if err := checkURL(v); err != nil {
-			return fieldErr("ASC_API_URL", err.Error())
+			errs.add(fieldErr("ASC_API_URL", err.Error()))
+		} else {
+			c.ASC.APIURL = strings.TrimRight(v, "/")
 		}
-		c.ASC.APIURL = strings.TrimRight(v, "/")
 	}
 	c.ASC.KeyID = env("ASC_KEY_ID")
 	switch {
 	case c.ASC.KeyID == "":
-		return fieldErr("ASC_KEY_ID", "missing")
+		errs.add(fieldErr("ASC_KEY_ID", "missing"))
 	case !keyIDRe.MatchString(c.ASC.KeyID):
-		return fieldErr("ASC_KEY_ID", "must be letters and digits, like 2X9R4HXF34")
+		errs.add(fieldErr("ASC_KEY_ID", "must be letters and digits, like 2X9R4HXF34"))
 	}
 	c.ASC.IssuerID = env("ASC_ISSUER_ID")
 	switch {
 	case c.ASC.IssuerID == "":
-		return fieldErr("ASC_ISSUER_ID", "missing")
+		errs.add(fieldErr("ASC_ISSUER_ID", "missing"))
 	case !issuerIDRe.MatchString(c.ASC.IssuerID):
-		return fieldErr("ASC_ISSUER_ID", "must be a UUID like 57246542-96fe-1a63-e053-0824d011072a")
+		errs.add(fieldErr("ASC_ISSUER_ID", "must be a UUID like 57246542-96fe-1a63-e053-0824d011072a"))
 	}
 
 	path, text := env("ASC_PRIVATE_KEY_PATH"), env("ASC_PRIVATE_KEY")
 	switch {
 	case path != "" && text != "":
-		return fieldErr("ASC_PRIVATE_KEY", "set only one of ASC_PRIVATE_KEY_PATH and ASC_PRIVATE_KEY")
+		errs.add(fieldErr("ASC_PRIVATE_KEY", "set only one of ASC_PRIVATE_KEY_PATH and ASC_PRIVATE_KEY"))
 	case path != "":
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return &Error{Field: "ASC_PRIVATE_KEY_PATH", Problem: "reading " + path, Err: pathCause(err)}
+			errs.add(&Error{Field: "ASC_PRIVATE_KEY_PATH", Problem: "reading " + path, Err: pathCause(err)})
+			return
 		}
 		if !validP256Key(data) {
-			return fieldErr("ASC_PRIVATE_KEY_PATH", "not a PKCS#8 PEM EC P-256 key")
+			errs.add(fieldErr("ASC_PRIVATE_KEY_PATH", "not a PKCS#8 PEM EC P-256 key"))
+			return
 		}
 		c.ASC.PrivateKeyPath = path
 		c.ASC.PrivateKey = Secret(data)
 	case text != "":
 		text = strings.TrimSpace(strings.ReplaceAll(text, `\n`, "\n"))
 		if !validP256Key([]byte(text)) {
-			return fieldErr("ASC_PRIVATE_KEY", "not a PKCS#8 PEM EC P-256 key")
+			errs.add(fieldErr("ASC_PRIVATE_KEY", "not a PKCS#8 PEM EC P-256 key"))
+			return
 		}
 		c.ASC.PrivateKey = Secret(text + "\n")
 	default:
-		return fieldErr("ASC_PRIVATE_KEY_PATH", "missing (or set ASC_PRIVATE_KEY)")
+		errs.add(fieldErr("ASC_PRIVATE_KEY_PATH", "missing (or set ASC_PRIVATE_KEY)"))
 	}
-	return nil
 }
 
 // validP256Key reports whether data holds a PKCS#8 "PRIVATE KEY" PEM block
@@ -370,33 +456,38 @@ func validP256Key(data []byte) bool {
 
 var logLevels = map[string]bool{"debug": true, "info": true, "warn": true, "error": true}
 
-func loadBot(c *Config, env func(string) string) error {
+func loadBot(c *Config, env func(string) string, errs *problems) {
 	c.DBPath = DefaultDBPath
+	if c.Mode == ModeSandbox {
+		c.DBPath = DefaultSandboxDB
+	}
 	if v := env("ASCBOT_DB"); v != "" {
 		c.DBPath = v
 	}
 	if v := env("ASCBOT_HTTP_ADDR"); v != "" {
 		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
-			return fieldErr("ASCBOT_HTTP_ADDR", fmt.Sprintf("%q must be host:port or :port", v))
+			errs.add(fieldErr("ASCBOT_HTTP_ADDR", fmt.Sprintf("%q must be host:port or :port", v)))
+		} else {
+			c.HTTPAddr = v
 		}
-		c.HTTPAddr = v
 	}
 	c.LogLevel = DefaultLogLevel
 	if v := strings.ToLower(env("ASCBOT_LOG_LEVEL")); v != "" {
 		if !logLevels[v] {
-			return fieldErr("ASCBOT_LOG_LEVEL", fmt.Sprintf("%q must be debug, info, warn or error", v))
+			errs.add(fieldErr("ASCBOT_LOG_LEVEL", fmt.Sprintf("%q must be debug, info, warn or error", v)))
+		} else {
+			c.LogLevel = v
 		}
-		c.LogLevel = v
 	}
 	c.SandboxStage = DefaultSandboxStage
 	if v := env("ASCBOT_SANDBOX_STAGE"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
-			return fieldErr("ASCBOT_SANDBOX_STAGE", fmt.Sprintf("%q must be a positive duration like 1m or 30s", v))
+			errs.add(fieldErr("ASCBOT_SANDBOX_STAGE", fmt.Sprintf("%q must be a positive duration like 1m or 30s", v)))
+		} else {
+			c.SandboxStage = d
 		}
-		c.SandboxStage = d
 	}
-	return nil
 }
 
 // checkURL accepts absolute http(s) URLs without query or fragment. The

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -311,7 +312,7 @@ func TestLoadErrors(t *testing.T) {
 		{"stage negative", config.ModeNormal, map[string]string{"ASCBOT_SANDBOX_STAGE": "-1s"}, `config: ASCBOT_SANDBOX_STAGE: "-1s" must be a positive duration like 1m or 30s`},
 		{"http addr without port", config.ModeNormal, map[string]string{"ASCBOT_HTTP_ADDR": "8080"}, `config: ASCBOT_HTTP_ADDR: "8080" must be host:port or :port`},
 		{"config file missing", config.ModeNormal, map[string]string{"ASCBOT_CONFIG": "{dir}/nope.yaml"}, "config: ASCBOT_CONFIG: reading {dir}/nope.yaml: no such file or directory"},
-		{"config file unknown key", config.ModeNormal, map[string]string{"ASCBOT_CONFIG": unknownKeyYAML}, "config: {dir}/unknown.yaml line 4: field foo not found in type config.App"},
+		{"config file unknown key", config.ModeNormal, map[string]string{"ASCBOT_CONFIG": unknownKeyYAML}, `config: {dir}/unknown.yaml line 4: unknown key "foo"`},
 		{"sandbox still needs slack", config.ModeSandbox, map[string]string{"SLACK_APP_TOKEN": ""}, "config: SLACK_APP_TOKEN: missing"},
 		{"unknown mode", config.Mode(7), nil, "config: mode: unknown mode Mode(7)"},
 	}
@@ -363,11 +364,12 @@ func TestModes(t *testing.T) {
 		wantErr  string
 		wantMode config.Mode
 	}{
-		{"normal needs ASC", config.ModeNormal, noASC, "config: ASC_KEY_ID: missing", 0},
-		{"normal needs slack", config.ModeNormal, none, "config: SLACK_APP_TOKEN: missing", 0},
+		// Every missing variable in one run, in the README's order.
+		{"normal needs ASC", config.ModeNormal, noASC, "config: ASC_KEY_ID: missing\nconfig: ASC_ISSUER_ID: missing\nconfig: ASC_PRIVATE_KEY_PATH: missing (or set ASC_PRIVATE_KEY)", 0},
+		{"normal needs slack", config.ModeNormal, none, "config: SLACK_APP_TOKEN: missing\nconfig: SLACK_BOT_TOKEN: missing\nconfig: ASC_KEY_ID: missing\nconfig: ASC_ISSUER_ID: missing\nconfig: ASC_PRIVATE_KEY_PATH: missing (or set ASC_PRIVATE_KEY)", 0},
 		{"sandbox without ASC", config.ModeSandbox, noASC, "", config.ModeSandbox},
 		{"sandbox ignores bad ASC", config.ModeSandbox, badASC, "", config.ModeSandbox},
-		{"sandbox needs slack", config.ModeSandbox, none, "config: SLACK_APP_TOKEN: missing", 0},
+		{"sandbox needs slack", config.ModeSandbox, none, "config: SLACK_APP_TOKEN: missing\nconfig: SLACK_BOT_TOKEN: missing", 0},
 		{"sandbox via env without ASC", config.ModeNormal, merge(noASC, map[string]string{"ASCBOT_SANDBOX": "true"}), "", config.ModeSandbox},
 		{"demo needs nothing", config.ModeDemo, none, "", config.ModeDemo},
 		{"demo ignores bad slack and ASC", config.ModeDemo, merge(badASC, map[string]string{"SLACK_BOT_TOKEN": "nope"}), "", config.ModeDemo},
@@ -548,8 +550,9 @@ func TestParse(t *testing.T) {
 		{name: "bad time zone", yaml: "timezone: Mars/Olympus\n", wantErr: `config: timezone: "Mars/Olympus" is not an IANA time zone name like Asia/Tokyo or UTC`},
 		{name: "cron descriptor", yaml: "poll: \"@hourly\"\n", check: func(f *config.File) error { return want(f.Poll, "@hourly") }},
 		{name: "five-field cron", yaml: "poll: \"*/5 * * * *\"\n", check: func(f *config.File) error { return want(f.Poll, "*/5 * * * *") }},
-		{name: "unknown top-level key", yaml: "poll: \"@every 2m\"\nfoo: 1\n", wantErr: "config: ascbot.yaml line 2: field foo not found in type config.File"},
-		{name: "unknown app key", yaml: "apps:\n  - id: \"1\"\n    channel: C01\n\n    chanel: C02\n", wantErr: "config: ascbot.yaml line 5: field chanel not found in type config.App"},
+		{name: "unknown top-level key", yaml: "poll: \"@every 2m\"\nfoo: 1\n", wantErr: `config: ascbot.yaml line 2: unknown key "foo"`},
+		{name: "unknown app key", yaml: "apps:\n  - id: \"1\"\n    channel: C01\n\n    chanel: C02\n", wantErr: `config: ascbot.yaml line 5: unknown key "chanel" (did you mean "channel"?)`},
+		{name: "misspelt top-level key", yaml: "approver: [U0AAA]\n", wantErr: `config: ascbot.yaml line 1: unknown key "approver" (did you mean "approvers"?)`},
 		{name: "syntax error", yaml: "poll: a\n b: c: d\n", wantErr: "config: ascbot.yaml line 2: mapping values are not allowed in this context"},
 		{name: "tab indentation", yaml: "apps:\n  - id: 1\n\tchannel: x\n", wantErr: "config: ascbot.yaml line 2: found a tab character that violates indentation"},
 		{name: "secret in a bool field is not echoed", yaml: "apps:\n  - id: \"1\"\n    channel: C01\n    two_person_rule: " + webhookSecret + "\n", wantErr: "config: ascbot.yaml line 4: cannot unmarshal !!str into bool"},
@@ -568,7 +571,8 @@ func TestParse(t *testing.T) {
 		{name: "duplicate bundle ignoring case", yaml: "apps:\n  - bundle_id: com.x.App\n    channel: C01\n  - bundle_id: com.x.app\n    channel: C02\n", wantErr: "config: apps[1]: duplicate app com.x.app (also apps[0])"},
 		{name: "id with slash", yaml: "apps:\n  - id: \"1/2\"\n    channel: C01\n", wantErr: `config: apps[0].id: "1/2" must be an App Store Connect app id like 1234567890`},
 		{name: "bundle with space", yaml: "apps:\n  - bundle_id: \"com.x app\"\n    channel: C01\n", wantErr: `config: apps[0].bundle_id: "com.x app" must be a bundle id like com.example.app`},
-		{name: "channel missing", yaml: "apps:\n  - id: \"1\"\n", wantErr: "config: apps[0].channel: must be a Slack channel id like C0123456789"},
+		{name: "channel missing", yaml: "apps:\n  - id: \"1\"\n", wantErr: "config: apps[0].channel: missing: every app needs the Slack channel id (like C0123456789) where its review-state changes are posted"},
+		{name: "id and bundle id", yaml: "apps:\n  - id: \"1\"\n    bundle_id: com.x.app\n    channel: C01\n", wantErr: "config: apps[0]: set id or bundle_id, not both"},
 		{name: "channel by name", yaml: "apps:\n  - id: \"1\"\n    channel: \"#releases\"\n", wantErr: "config: apps[0].channel: must be a Slack channel id like C0123456789"},
 		{name: "channel is a user", yaml: "apps:\n  - id: \"1\"\n    channel: U0AAA\n", wantErr: "config: apps[0].channel: must be a Slack channel id like C0123456789"},
 		{name: "app approver handle", yaml: "apps:\n  - id: \"1\"\n    channel: C01\n    approvers: [U0AAA, \"@bob\"]\n", wantErr: `config: apps[0].approvers[1]: "@bob" must be a Slack user (U…/W…) or user group (S…) id`},
@@ -613,7 +617,7 @@ func TestParse(t *testing.T) {
 func TestLoadFile(t *testing.T) {
 	p := writeFile(t, t.TempDir(), "deploy.yaml", goodYAML+"bogus: 1\n")
 	_, err := config.LoadFile(p)
-	if want := "config: " + p + " line 15: field bogus not found in type config.File"; err == nil || err.Error() != want {
+	if want := "config: " + p + ` line 15: unknown key "bogus"`; err == nil || err.Error() != want {
 		t.Fatalf("err = %v, want %q", err, want)
 	}
 }
@@ -661,6 +665,79 @@ func TestModeString(t *testing.T) {
 	for m, want := range map[config.Mode]string{config.ModeNormal: "normal", config.ModeSandbox: "sandbox", config.ModeDemo: "demo", config.Mode(9): "Mode(9)"} {
 		if m.String() != want {
 			t.Errorf("%d: %q, want %q", int(m), m.String(), want)
+		}
+	}
+}
+
+// TestSandboxDefaults: the sandbox keeps its own database and polls as
+// often as its review stages move, unless told otherwise.
+func TestSandboxDefaults(t *testing.T) {
+	dir := t.TempDir()
+	withPoll := writeFile(t, dir, "poll.yaml", "poll: \"@every 5m\"\n")
+	empty := writeFile(t, dir, "empty.yaml", "apps: []\n")
+	tests := []struct {
+		name             string
+		mode             config.Mode
+		env              map[string]string
+		wantDB, wantPoll string
+	}{
+		{"normal", config.ModeNormal, nil, "ascbot.db", config.DefaultPoll},
+		{"sandbox", config.ModeSandbox, nil, "ascbot-sandbox.db", "@every 30s"},
+		{"sandbox 10s stages", config.ModeSandbox, map[string]string{"ASCBOT_SANDBOX_STAGE": "10s"}, "ascbot-sandbox.db", "@every 5s"},
+		{"sandbox 1s stages", config.ModeSandbox, map[string]string{"ASCBOT_SANDBOX_STAGE": "1s"}, "ascbot-sandbox.db", "@every 1s"},
+		{"sandbox with its own DB", config.ModeSandbox, map[string]string{"ASCBOT_DB": "/data/x.db"}, "/data/x.db", "@every 30s"},
+		{"sandbox with a poll in the file", config.ModeSandbox, map[string]string{"ASCBOT_CONFIG": withPoll}, "ascbot-sandbox.db", "@every 5m"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := baseEnv(t)
+			env["ASCBOT_CONFIG"] = empty
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			cfg, err := config.Load(getenv(env), tt.mode)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.DBPath != tt.wantDB || cfg.Poll != tt.wantPoll {
+				t.Errorf("db %q poll %q, want %q and %q", cfg.DBPath, cfg.Poll, tt.wantDB, tt.wantPoll)
+			}
+		})
+	}
+}
+
+func TestErrorsListEveryProblem(t *testing.T) {
+	env := baseEnv(t)
+	env["SLACK_BOT_TOKEN"] = ""
+	env["ASCBOT_LOG_LEVEL"] = "loud"
+	_, err := config.Load(getenv(env), config.ModeNormal)
+	var errs config.Errors
+	if !errors.As(err, &errs) || len(errs) != 2 {
+		t.Fatalf("err = %v, want two problems", err)
+	}
+	var ce *config.Error
+	if !errors.As(err, &ce) || ce.Field != "SLACK_BOT_TOKEN" {
+		t.Errorf("errors.As finds %+v, want the first problem", ce)
+	}
+}
+
+func TestNoApprovers(t *testing.T) {
+	tests := []struct {
+		yaml string
+		want []string
+	}{
+		{"", []string{"*"}},
+		{"approvers: [S0REL]\n", nil},
+		{"apps:\n  - id: \"1\"\n    channel: C01\n  - bundle_id: com.x\n    channel: C01\n    approvers: [U0A]\n  - bundle_id: com.y\n    channel: C01\n", []string{"1", "com.y"}},
+	}
+	for _, tt := range tests {
+		f, err := config.Parse([]byte(tt.yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &config.Config{Approvers: f.Approvers, Apps: f.Apps}
+		if got := c.NoApprovers(); !slices.Equal(got, tt.want) {
+			t.Errorf("%q: NoApprovers = %v, want %v", tt.yaml, got, tt.want)
 		}
 	}
 }

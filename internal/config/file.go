@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -52,6 +53,59 @@ var (
 	backtickRe = regexp.MustCompile("\\s*`[^`]*`")
 )
 
+// unknownFieldRe matches yaml's "field chanel not found in type config.App".
+var unknownFieldRe = regexp.MustCompile(`field (\S+) not found in type \S+`)
+
+// yamlKeys lists the keys a YAML section accepts, for "did you mean".
+func yamlKeys(t reflect.Type) []string {
+	var keys []string
+	for f := range t.Fields() {
+		if k, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); k != "" && k != "-" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// unknownKey says which key is unknown, in YAML's words, and the closest
+// known one, instead of yaml's Go type names.
+func unknownKey(key string) string {
+	msg := fmt.Sprintf("unknown key %q", key)
+	best, bestD := "", 3 // suggest only near misses
+	for _, t := range []reflect.Type{reflect.TypeFor[File](), reflect.TypeFor[App]()} {
+		for _, k := range yamlKeys(t) {
+			if d := editDistance(key, k); d < bestD {
+				best, bestD = k, d
+			}
+		}
+	}
+	if best != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", best)
+	}
+	return msg
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
 // yamlErr turns a yaml error into "config: <name> line N: <problem>".
 func yamlErr(name string, err error) error {
 	msg := err.Error()
@@ -61,6 +115,9 @@ func yamlErr(name string, err error) error {
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	msg = backtickRe.ReplaceAllString(msg, "")
+	if m := unknownFieldRe.FindStringSubmatch(msg); m != nil {
+		msg = strings.Replace(msg, m[0], unknownKey(m[1]), 1)
+	}
 	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
 		return fieldErr(name+" line "+m[1], m[2])
 	}
@@ -81,7 +138,8 @@ var platforms = map[string]bool{"IOS": true, "MAC_OS": true, "TV_OS": true, "VIS
 // defaultAndValidate fills defaults and checks every field, returning the
 // first problem found.
 func (f *File) defaultAndValidate() error {
-	if strings.TrimSpace(f.Poll) == "" {
+	f.pollGiven = strings.TrimSpace(f.Poll) != ""
+	if !f.pollGiven {
 		f.Poll = DefaultPoll
 	}
 	if _, err := ParseSchedule(f.Poll); err != nil {
@@ -102,8 +160,11 @@ func (f *File) defaultAndValidate() error {
 	for i := range f.Apps {
 		a := &f.Apps[i]
 		field := fmt.Sprintf("apps[%d]", i)
-		if a.ID == "" && a.BundleID == "" {
+		switch {
+		case a.ID == "" && a.BundleID == "":
 			return fieldErr(field, "id or bundle_id required")
+		case a.ID != "" && a.BundleID != "":
+			return fieldErr(field, "set id or bundle_id, not both")
 		}
 		if a.ID != "" && !appKeyRe.MatchString(a.ID) {
 			return fieldErr(field+".id", fmt.Sprintf("%q must be an App Store Connect app id like 1234567890", a.ID))
@@ -120,7 +181,10 @@ func (f *File) defaultAndValidate() error {
 			}
 			seen[k] = i
 		}
-		if !channelRe.MatchString(a.Channel) {
+		switch {
+		case a.Channel == "":
+			return fieldErr(field+".channel", "missing: every app needs the Slack channel id (like C0123456789) where its review-state changes are posted")
+		case !channelRe.MatchString(a.Channel):
 			return fieldErr(field+".channel", "must be a Slack channel id like C0123456789")
 		}
 		if err := checkPrincipals(field+".approvers", a.Approvers); err != nil {
