@@ -36,12 +36,39 @@ var names = map[string]string{userAna: "ana", userBob: "bob", userCarol: "carol"
 
 // runDemo plays the whole story against the built-in stand-ins and prints the
 // Slack conversation as readable text. It returns 0 when every step happened.
+const demoUsage = `usage: bot demo [--fast] [-v]
+
+Plays ascbot's whole story with no credentials: the real bot runs against the
+built-in App Store Connect simulator and Slack stand-in, and the conversation
+is printed as it happens — /asc submit, picking a build, What's New for two
+locales, submit, In Review, approval, a non-approver's refused Release, the
+approver's Release, Ready for Distribution. Exits 0 when every step happened,
+1 when one did not.
+
+`
+
 func runDemo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fast := fs.Bool("fast", false, "no pauses between steps (CI)")
 	verbose := fs.Bool("v", false, "print the bot's log too")
+	usage := func(w io.Writer) {
+		fs.SetOutput(w)
+		fmt.Fprint(w, demoUsage)
+		fs.PrintDefaults()
+	}
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(stdout)
+			return 0
+		}
+		usage(stderr)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "demo takes no arguments, got %q\n", fs.Args())
+		usage(stderr)
 		return 2
 	}
 	d := &demo{out: stdout, start: time.Now(), pause: 700 * time.Millisecond}

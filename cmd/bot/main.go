@@ -31,18 +31,29 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs := flag.NewFlagSet("ascbot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	sandbox := fs.Bool("sandbox", false, "use the built-in App Store Connect simulator (needs only the two Slack tokens); same as ASCBOT_SANDBOX=1")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bot [--sandbox] | bot demo [--fast]")
+	usage := func(w io.Writer) {
+		fs.SetOutput(w)
+		fmt.Fprint(w, `usage: bot [--sandbox]     run the bot (configuration: environment + ascbot.yaml, see the README)
+       bot demo [--fast]   the whole story against built-in stand-ins, no credentials
+
+`)
 		fs.PrintDefaults()
 	}
+	fs.Usage = func() {} // printed below: to stdout for --help, to stderr for a mistake
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(stdout)
+			return 0
+		}
+		usage(stderr)
 		return 2
 	}
 	if fs.NArg() > 0 && fs.Arg(0) == "demo" {
 		return runDemo(fs.Args()[1:], stdout, stderr)
 	}
 	if fs.NArg() > 0 {
-		fs.Usage()
+		fmt.Fprintf(stderr, "unknown command %q\n", fs.Arg(0))
+		usage(stderr)
 		return 2
 	}
 	mode := config.ModeNormal
@@ -51,7 +62,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	}
 	cfg, err := config.Load(getenv, mode)
 	if err != nil {
-		fmt.Fprintln(stderr, "ascbot:", err)
+		for line := range strings.SplitSeq(err.Error(), "\n") { // every problem, one a line
+			fmt.Fprintln(stderr, "ascbot:", line)
+		}
 		return 2
 	}
 	log := newLogger(stderr, cfg.LogLevel)

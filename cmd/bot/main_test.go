@@ -6,16 +6,21 @@ import (
 	"testing"
 )
 
-func TestRunRefusesBadConfigurationWithOneLine(t *testing.T) {
+// TestRunRefusesBadConfiguration: every problem is reported in one run,
+// one line each, and exits 2 (what the systemd unit does not restart on).
+func TestRunRefusesBadConfiguration(t *testing.T) {
+	const ascMissing = "ascbot: config: ASC_KEY_ID: missing\n" +
+		"ascbot: config: ASC_ISSUER_ID: missing\n" +
+		"ascbot: config: ASC_PRIVATE_KEY_PATH: missing (or set ASC_PRIVATE_KEY)\n"
 	tests := []struct {
 		name string
 		env  map[string]string
 		args []string
 		want string
 	}{
-		{"no credentials", map[string]string{}, nil, "SLACK_APP_TOKEN"},
-		{"wrong bot token", map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxp-secret-value"}, nil, "SLACK_BOT_TOKEN: must start with xoxb-"},
-		{"sandbox needs only Slack", map[string]string{"SLACK_APP_TOKEN": "xapp-1"}, []string{"--sandbox"}, "SLACK_BOT_TOKEN: missing"},
+		{"no credentials", map[string]string{}, nil, "ascbot: config: SLACK_APP_TOKEN: missing\nascbot: config: SLACK_BOT_TOKEN: missing\n" + ascMissing},
+		{"wrong bot token", map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxp-secret-value"}, nil, "ascbot: config: SLACK_BOT_TOKEN: must start with xoxb-\n" + ascMissing},
+		{"sandbox needs only Slack", map[string]string{"SLACK_APP_TOKEN": "xapp-1"}, []string{"--sandbox"}, "ascbot: config: SLACK_BOT_TOKEN: missing\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -24,13 +29,38 @@ func TestRunRefusesBadConfigurationWithOneLine(t *testing.T) {
 			if code != 2 {
 				t.Errorf("exit %d, want 2", code)
 			}
-			if !strings.Contains(errb.String(), tt.want) || strings.Count(strings.TrimSpace(errb.String()), "\n") != 0 {
-				t.Errorf("stderr = %q, want one line naming %q", errb.String(), tt.want)
+			if errb.String() != tt.want {
+				t.Errorf("stderr\n%s\nwant\n%s", errb.String(), tt.want)
 			}
 			if strings.Contains(errb.String(), "secret-value") {
 				t.Error("a token was printed")
 			}
 		})
+	}
+}
+
+func TestHelpExitsZero(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--help"}, "usage: bot [--sandbox]"},
+		{[]string{"-h"}, "bot demo [--fast]"},
+		{[]string{"demo", "--help"}, "Plays ascbot's whole story with no credentials"},
+		{[]string{"demo", "-h"}, "-fast"},
+	}
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		if code := run(tt.args, func(string) string { return "" }, &out, &errb); code != 0 {
+			t.Errorf("%v: exit %d, want 0", tt.args, code)
+		}
+		if !strings.Contains(out.String(), tt.want) || errb.Len() != 0 {
+			t.Errorf("%v: stdout %q (stderr %q), want the usage on stdout with %q", tt.args, out.String(), errb.String(), tt.want)
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"demo", "--slow"}, func(string) string { return "" }, &out, &errb); code != 2 || !strings.Contains(errb.String(), "usage: bot demo") {
+		t.Errorf("demo --slow: exit %d, stderr %q; want 2 and the usage", code, errb.String())
 	}
 }
 
