@@ -81,13 +81,17 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (err error) {
 	}
 	st, err := store.Open(cfg.DBPath)
 	if err != nil {
-		return fmt.Errorf("opening the store: %w", err)
+		return fmt.Errorf("opening the database (ASCBOT_DB=%s): %w", cfg.DBPath, err)
 	}
 	defer func() {
 		if cerr := st.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("closing the store: %w", cerr)
+			err = fmt.Errorf("closing the database (ASCBOT_DB=%s): %w", cfg.DBPath, cerr)
 		}
 	}()
+	if err := checkMode(st, cfg); err != nil {
+		return err
+	}
+	logStart(log, cfg)
 	m := metrics.New()
 
 	client, sim, stopSim, err := ascClient(cfg, o, now, log, m)
@@ -205,6 +209,54 @@ var defaultHTTPTimeouts = httpTimeouts{ReadHeader: 5 * time.Second, Read: 10 * t
 
 func newHTTPServer(h http.Handler, t httpTimeouts) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write, IdleTimeout: t.Idle}
+}
+
+// metaMode is the store's meta key for the mode that wrote it.
+const metaMode = "mode"
+
+// ErrOtherMode is returned by Run for a database written in another mode.
+var ErrOtherMode = errors.New("database written in another mode")
+
+// checkMode refuses a database written in another mode: a sandbox database
+// holds simulated apps and cards, and in normal mode the poller would watch
+// them. A database that records no mode (older ones) takes this one.
+func checkMode(st *store.Store, cfg *config.Config) error {
+	mode := cfg.Mode.String()
+	got, ok, err := st.GetMeta(metaMode)
+	if err != nil {
+		return fmt.Errorf("reading the database's mode (ASCBOT_DB=%s): %w", cfg.DBPath, err)
+	}
+	if !ok {
+		if err := st.PutMeta(metaMode, mode); err != nil {
+			return fmt.Errorf("recording the database's mode (ASCBOT_DB=%s): %w", cfg.DBPath, err)
+		}
+		return nil
+	}
+	if got != mode {
+		return fmt.Errorf("%w: ASCBOT_DB=%s was written in %s mode and this is %s mode; point ASCBOT_DB at another file", ErrOtherMode, cfg.DBPath, got, mode)
+	}
+	return nil
+}
+
+// logStart says what the bot runs with: the config file (or that there is
+// none), and who may press Release.
+func logStart(log *slog.Logger, cfg *config.Config) {
+	if cfg.ConfigPath != "" {
+		log.Info("config file loaded", "path", cfg.ConfigPath, "apps", len(cfg.Apps))
+	} else {
+		log.Info("no config file: ASCBOT_CONFIG is not set and ./" + config.DefaultConfigFile + " does not exist; no apps are watched until /asc watch")
+	}
+	nobody := cfg.NoApprovers()
+	switch {
+	case len(nobody) == 0:
+	case cfg.Mode == config.ModeSandbox:
+		log.Warn("sandbox: no approvers are configured, so everyone in the workspace may press every button (each card says so). " +
+			"To try the approver rules, put your Slack member id in a config file: approvers: [\"U…\"] (your profile → ⋮ → Copy member ID), then ASCBOT_CONFIG=that file")
+	case len(nobody) == 1 && nobody[0] == "*":
+		log.Warn("no approvers are configured: nobody can press Release. Set approvers in the config file (see the README's Configuration)")
+	default:
+		log.Warn("some apps have no approvers and there is no default: nobody can press Release for them. Set approvers in the config file", "apps", nobody)
+	}
 }
 
 // markRetention is how long envelope and notice marks are kept. The watcher
@@ -344,7 +396,9 @@ func Handler(rt *Runtime) http.Handler {
 			"poll_interval":   st.Interval.String(),
 			"poll_effective":  st.Effective.String(),
 			"poll_stretched":  st.Stretched,
-			"rate_remaining":  st.HourRemaining,
+		}
+		if st.HourLimit > 0 { // known only once App Store Connect has answered
+			body["rate_remaining"] = st.HourRemaining
 		}
 		if !st.LastGoodPoll.IsZero() {
 			body["last_good_poll"] = st.LastGoodPoll.UTC().Format(time.RFC3339)

@@ -293,7 +293,7 @@ func TestRefusedUser(t *testing.T) {
 	h.start()
 	h.slash(userCarol, "submit KotenOCR 1.1.0")
 	h.click(userCarol, "attach_build_"+h.ids.Build4ID)
-	h.waitFor("the refusal", h.ephemeralSays(userCarol, "only <@U0ANA> may submit KotenOCR"))
+	h.waitFor("the refusal", h.ephemeralSays(userCarol, "🚫 Only <@U0ANA> may submit KotenOCR."))
 	if v, _ := h.sim.Version(h.ids.NewVersionID); v.BuildID != "" {
 		t.Errorf("a refused user attached build %s", v.BuildID)
 	}
