@@ -307,7 +307,7 @@ func (s *Service) require(ctx context.Context, user, action string, app asc.App,
 		return nil
 	}
 	s.rel.Audit(user, action, app.ID, what, "refused", "not in "+who)
-	return &release.RefusedError{Action: actionWords(action), Reason: fmt.Sprintf("only %s may do that for %s", release.MentionList(ids), app.Name)}
+	return &release.RefusedError{Action: actionWords(action), Reason: fmt.Sprintf("you may not %s: only %s may do that for %s", actionWords(action), release.MentionList(ids), app.Name)}
 }
 
 func actionWords(action string) string {

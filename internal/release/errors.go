@@ -22,14 +22,15 @@ func (e *StaleError) Error() string {
 }
 
 // RefusedError means the user may not do this; nothing was done.
+// Action is what was refused ("release", "pause the phased release of");
+// Reason is the whole sentence a person reads, naming the app ("only <@U1>
+// may release KotenOCR").
 type RefusedError struct {
 	Action string
 	Reason string
 }
 
-func (e *RefusedError) Error() string {
-	return fmt.Sprintf("you may not %s: %s", e.Action, e.Reason)
-}
+func (e *RefusedError) Error() string { return e.Reason }
 
 // MembershipError means Slack's user-group lookup failed while checking
 // whether the user may act; nothing was done (refused, and audited).
