@@ -406,11 +406,20 @@ func Handler(rt *Runtime) http.Handler {
 		if st.LastError != "" {
 			body["last_poll_error"] = st.LastError
 		}
+		if st.Failures > 0 {
+			body["poll_failures"] = st.Failures
+		}
 		code := http.StatusOK
 		body["status"] = "ok"
-		if !connected {
+		switch {
+		case !connected:
 			code = http.StatusServiceUnavailable
 			body["status"] = "slack disconnected"
+		case st.Failures >= watch.FailingAfter:
+			// Every poll failing (a revoked key answers 401 to all): the bot
+			// announces nothing, so it is not healthy.
+			code = http.StatusServiceUnavailable
+			body["status"] = "App Store Connect polls failing"
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)

@@ -2,16 +2,20 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ascbot/ascbot/internal/app"
 	"github.com/ascbot/ascbot/internal/asc"
+	"github.com/ascbot/ascbot/internal/asc/ascsim"
 	"github.com/ascbot/ascbot/internal/config"
 	"github.com/ascbot/ascbot/internal/slackui"
+	"github.com/ascbot/ascbot/internal/watch"
 )
 
 // A bot token Slack refuses is fatal at start (auth.test), within 2 s:
@@ -233,4 +237,46 @@ func TestAppleHangingIsAnsweredAndRecovers(t *testing.T) {
 	h.waitFor("a fresh IAP list", func() bool { return h.ephemeralCount(userAna, "OCR credits") >= 2 })
 	h.clickEphemeral(userAna, "submit_iap")
 	h.waitFor("the IAP submitted once Apple answers", h.ephemeralSays(userAna, "Submitted the in-app purchase"))
+}
+
+// /healthz answered ok while every poll failed with 401 (a revoked App Store
+// Connect key): it reports the failure once polls fail in a row, and ok
+// again after a good poll.
+func TestHealthzReportsFailingPolls(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withHTTP())
+	rt := h.start()
+	health := func() (int, map[string]any) {
+		t.Helper()
+		resp, err := http.Get("http://" + rt.HTTPAddr + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, body
+	}
+	if code, body := health(); code != http.StatusOK {
+		t.Fatalf("/healthz at start = %d %v", code, body)
+	}
+	h.sim.InjectFault(ascsim.Fault{Status: 401, Code: "NOT_AUTHORIZED", Count: 1 << 20})
+	for range watch.FailingAfter {
+		if err := rt.Watcher.Tick(h.ctx()); err == nil {
+			t.Fatal("a tick succeeded while every request got 401")
+		}
+	}
+	code, body := health()
+	if code != http.StatusServiceUnavailable || body["status"] != "App Store Connect polls failing" || body["last_poll_error"] == nil {
+		t.Errorf("/healthz while every poll fails = %d %v", code, body)
+	}
+	h.sim.ClearFaults()
+	if err := rt.Watcher.Tick(h.ctx()); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := health(); code != http.StatusOK {
+		t.Errorf("/healthz after a good poll = %d %v", code, body)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -57,7 +58,9 @@ func (w *Watcher) pollApps(ctx context.Context, apps []release.WatchedApp) error
 					return
 				}
 				if err := w.pollApp(ctx, apps[i]); err != nil {
-					if asc.IsRateLimited(err) {
+					// A 429 or a 401 holds for every app (they share the
+					// key): the rest of the tick would only repeat it.
+					if asc.IsRateLimited(err) || errors.Is(err, asc.ErrUnauthorized) {
 						limited.Store(true)
 					}
 					w.log.Warn("reading app", "app", apps[i].App.ID, "err", err)
@@ -85,22 +88,42 @@ func (w *Watcher) afterTick(at time.Time, took time.Duration, reqs, apps int, er
 
 	w.mu.Lock()
 	w.lastTick = at
-	if err != nil {
-		w.lastErr = err.Error()
-	} else {
+	switch {
+	case err == nil:
 		w.lastErr = ""
 		w.lastGood = now
+		w.failures = 0
+	case failingEverywhere(err):
+		w.lastErr = err.Error()
+		w.failures++
+	default:
+		w.lastErr = err.Error() // one app's problem: the others were read
 	}
+	retryAfter := false
 	if apiErr, ok := asc.AsAPIError(err); ok && asc.IsRateLimited(err) {
 		wait := apiErr.RetryAfter
+		retryAfter = wait > 0
 		if wait <= 0 {
 			wait = max(defaultBackoff, w.interval)
 		}
 		w.backoffTill = now.Add(wait)
 		w.log.Warn("App Store Connect rate limit hit; backing off", "until", w.backoffTill, "retry_after", apiErr.RetryAfter)
+	} else if err != nil && failingEverywhere(err) {
+		// Every request failing (401, 5xx, network): back off exponentially
+		// across ticks instead of spending the full retry count on every
+		// app on every tick.
+		wait := min(w.interval<<min(w.failures-1, 16), maxFailBackoff)
+		w.backoffTill = now.Add(max(wait, w.interval))
+		w.log.Warn("poll failed; backing off", "failures_in_a_row", w.failures, "until", w.backoffTill)
 	}
 	if remOK {
 		w.hourRem, w.hourLim = rem, lim
+	}
+	if retryAfter {
+		// Retry-After comes first: a 429 saying user-hour-rem:0 with
+		// Retry-After 60 s waits 60 s, not the hour the budget model would
+		// stretch to. The budget is recomputed after the next tick.
+		remOK = false
 	}
 	wasStretched, wasEffective := w.stretched, w.effective
 	w.effective = effectiveInterval(w.interval, max(reqs, apps), rem, lim, remOK)
@@ -128,6 +151,30 @@ func (w *Watcher) afterTick(at time.Time, took time.Duration, reqs, apps int, er
 		}
 	}
 	w.log.Debug("poll done", "apps", apps, "requests", reqs, "took", took, "err", err)
+}
+
+// failingEverywhere reports an error that no app escapes: App Store Connect
+// refusing the key (401), failing (5xx) or not answering. One app's 404 or
+// 403 is that app's problem and does not slow the poller down.
+func failingEverywhere(err error) bool {
+	if errors.Is(err, asc.ErrUnauthorized) || errors.Is(err, asc.ErrNoAnswer) {
+		return true
+	}
+	switch e := err.(type) {
+	case interface{ Unwrap() []error }:
+		for _, x := range e.Unwrap() {
+			if failingEverywhere(x) {
+				return true
+			}
+		}
+		return false
+	}
+	var apiErr *asc.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode >= 500
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) // App Store Connect unreachable
 }
 
 // effectiveInterval applies the simple budget model: the remaining hourly

@@ -499,3 +499,68 @@ func TestLateAcknowledgeDoesNotUndoANewerState(t *testing.T) {
 		t.Fatalf("Ready for Distribution announced %d times, want once: %+v", n, h.rec.Versions())
 	}
 }
+
+// While every request gets 401, the poller backs off exponentially across
+// ticks (it spent its full retry count on every app on every tick: 183
+// requests in a minute for one app), counts the failures for /healthz, and
+// polls on schedule again after a good tick.
+func TestFailingPollsBackOffAcrossTicks(t *testing.T) {
+	clock := testclock.New(time.Now())
+	h := newHarness(t, harnessConfig{apps: 2, watchOpt: func(o *Options) { o.Clock = clock.Now }})
+	h.tick()
+	h.sim.ResetRequests()
+	h.sim.InjectFault(ascsim.Fault{Status: 401, Code: "NOT_AUTHORIZED", Count: 1 << 20})
+	for range 60 { // a minute of "@every 1s"
+		h.w.runScheduled()
+		clock.Advance(time.Second)
+	}
+	// A tick is at most 4 requests here (2 apps read at once, each 401
+	// re-signed once): 60 ticks would be 240; ticks at 0, 1, 3, 7, 15, 31 s
+	// are at most 24.
+	reqs := len(h.sim.Requests())
+	if reqs > 24 {
+		t.Errorf("%d requests in a minute of failing polls, want a back-off (at most 24)", reqs)
+	}
+	st := h.w.Status()
+	if st.Failures < FailingAfter || st.LastError == "" {
+		t.Errorf("status = %+v, want at least %d failures in a row reported", st, FailingAfter)
+	}
+	// Apple answers again: the next scheduled tick after the back-off works,
+	// and the poller is back on its schedule (the 1 s schedule is stretched
+	// by the hourly budget model, independently of the failures).
+	h.sim.ClearFaults()
+	clock.Advance(maxFailBackoff)
+	h.w.runScheduled()
+	if st := h.w.Status(); st.Failures != 0 || st.LastError != "" {
+		t.Fatalf("after recovery: %+v", st)
+	}
+	h.sim.ResetRequests()
+	clock.Advance(h.w.Status().Effective) // the schedule, or the budget's stretch of it
+	h.w.runScheduled()
+	if n := len(h.sim.Requests()); n == 0 {
+		t.Errorf("no poll one interval after recovering (status %+v)", h.w.Status())
+	}
+}
+
+// A 429 whose X-Rate-Limit says user-hour-rem:0 but whose Retry-After says
+// 60 s pauses polling for 60 s, not for the hour.
+func TestRetryAfterBeforeEmptyHourlyBudget(t *testing.T) {
+	clock := testclock.New(time.Now())
+	h := newHarness(t, harnessConfig{watchOpt: func(o *Options) { o.Clock = clock.Now; o.Schedule = "@every 10s" }})
+	h.tick()
+	h.sim.InjectFault(ascsim.Fault{Method: "GET", Status: 429, RetryAfter: time.Minute, ExhaustHour: true, Count: 1})
+	if err := h.w.Tick(context.Background()); !asc.IsRateLimited(err) {
+		t.Fatalf("tick = %v, want a 429", err)
+	}
+	h.sim.ResetRequests()
+	clock.Advance(30 * time.Second)
+	h.w.runScheduled()
+	if n := len(h.sim.Requests()); n != 0 {
+		t.Errorf("polled %d requests within Retry-After", n)
+	}
+	clock.Advance(31 * time.Second)
+	h.w.runScheduled()
+	if n := len(h.sim.Requests()); n == 0 {
+		t.Errorf("no poll after Retry-After (status %+v)", h.w.Status())
+	}
+}

@@ -65,6 +65,8 @@ type Status struct {
 	HourRemaining, HourLimit int
 	// LastError is the last Tick's error ("" when it succeeded).
 	LastError string
+	// Failures counts the Ticks that failed in a row (0 after a good one).
+	Failures int
 }
 
 // Tuning constants.
@@ -83,6 +85,11 @@ const (
 	webhookTimeout = 2 * time.Minute
 	// defaultBackoff is the pause after a 429 that carried no Retry-After.
 	defaultBackoff = time.Minute
+	// maxFailBackoff caps the back-off after Ticks that failed in a row.
+	maxFailBackoff = 30 * time.Minute
+	// FailingAfter is how many Ticks in a row must fail before the poller
+	// reports itself failing (/healthz answers 503).
+	FailingAfter = 3
 	// maxBuildStates caps the app-level build map; beyond it, builds no
 	// longer in the snapshot are forgotten.
 	maxBuildStates = 200
@@ -131,6 +138,7 @@ type Watcher struct {
 	hourRem     int
 	hourLim     int
 	backoffTill time.Time
+	failures    int // Ticks failed in a row
 	cron        *cron.Cron
 	stopped     bool
 
@@ -307,6 +315,7 @@ func (w *Watcher) Status() Status {
 		HourRemaining: w.hourRem,
 		HourLimit:     w.hourLim,
 		LastError:     w.lastErr,
+		Failures:      w.failures,
 	}
 }
 

@@ -78,6 +78,11 @@ type Fault struct {
 	RetryAfter time.Duration
 	Count      int
 	Code       string
+	// ExhaustHour makes the answer's X-Rate-Limit say user-hour-rem:0, as
+	// a 429 from Apple's hourly limit does (with a Retry-After that may be
+	// far shorter than the hour: assumed from field reports that Apple
+	// frees requests on a rolling window).
+	ExhaustHour bool
 }
 
 // Server is the simulator; it implements http.Handler.
@@ -183,6 +188,13 @@ func (s *Server) Routes() []Route {
 		return out[i].Method < out[j].Method
 	})
 	return out
+}
+
+// ClearFaults drops every queued fault (App Store Connect answers again).
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
 }
 
 // InjectFault queues a fault; see Fault.
@@ -322,6 +334,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			default:
 				code = codeUnexpected
 			}
+		}
+		if f.ExhaustHour {
+			rem = 0
 		}
 		s.writeError(w, apiErr(f.Status, code, http.StatusText(f.Status), "Injected by the simulator."), rem, f.RetryAfter)
 		return
