@@ -1,0 +1,28 @@
+package release
+
+import "testing"
+
+// FuzzParseSnapshot: whatever a button value holds, the parser never
+// panics; what it accepts names an app and a version and survives a round
+// trip through Encode.
+func FuzzParseSnapshot(f *testing.F) {
+	for _, s := range []string{
+		"s1|123|v-1|PREPARE_FOR_SUBMISSION|b4||7|b3", "s1|a|v|S|b|s|1|", "s1||v|S|b|s|1|", "s1|a|v|S|b|s|-0|x",
+		"s1|a|v|S|b|s|+3|x", "s2|a|v|S|b|s|1|x", "", "|||||||", "s1|a|v|S|b|s|99999999999999999999|x",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		s, err := ParseSnapshot(v)
+		if err != nil {
+			return
+		}
+		if s.AppID == "" || s.VersionID == "" {
+			t.Fatalf("ParseSnapshot(%q) accepted %+v without app or version", v, s)
+		}
+		again, err := ParseSnapshot(s.Encode())
+		if err != nil || again != s {
+			t.Fatalf("round trip of %q: %+v → %q → %+v, %v", v, s, s.Encode(), again, err)
+		}
+	})
+}
