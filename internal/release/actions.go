@@ -654,6 +654,15 @@ func (s *Service) Release(ctx context.Context, user, appID, versionID string) (s
 		if err != nil {
 			return "", blockedOr(err, "requesting the release")
 		}
+		// The card afterwards: the version just read, in the state a release
+		// request puts it (Processing for Distribution; the answer carries
+		// no state), over the version's last view.
+		if cached, ok := s.views.get(versionID, s.now()); ok {
+			cached.Version = *v
+			cached.Version.AppVersionState = asc.StateProcessingForDistribution
+			cached.Preflight = s.preflight(&cached, nil)
+			s.remember(&cached)
+		}
 		if _, err := s.store.UpdateCard(appID, versionID, func(c *store.Card) error { c.ReleasedBy = user; return nil }); err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.log.Warn("recording the releaser on the card", "err", err)
 		}
@@ -728,6 +737,12 @@ func (s *Service) SetPhased(ctx context.Context, user, appID, versionID string, 
 			return "", blockedOr(err, "changing the phased release")
 		}
 		out = np
+		// The card afterwards: the version's last view with the phased
+		// release the write returned.
+		if cached, ok := s.views.get(versionID, s.now()); ok {
+			cached.Phased = np
+			s.remember(&cached)
+		}
 		return fmt.Sprintf("phased release %s", strings.ToLower(np.State.Label())), nil
 	})
 	if err == nil {

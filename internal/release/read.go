@@ -65,6 +65,11 @@ func (c *viewCache) put(v VersionView, at time.Time) {
 	if c.m == nil {
 		c.m = map[string]cachedView{}
 	}
+	for id, e := range c.m { // expired views are of no use: keep the map small
+		if at.Sub(e.at) > viewCacheTTL {
+			delete(c.m, id)
+		}
+	}
 	c.m[v.Version.ID] = cachedView{v: v, at: at}
 }
 

@@ -259,3 +259,23 @@ func TestAllowed(t *testing.T) {
 		t.Error("a group Slack cannot resolve was treated as a refusal, not an error")
 	}
 }
+
+// TestViewCacheKeepsRecentViewsOnly: a press may draw the card from the
+// version's last view only while it is recent; expired views are dropped.
+func TestViewCacheKeepsRecentViewsOnly(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	var c viewCache
+	v1 := VersionView{Version: asc.AppStoreVersion{ID: "v1", VersionString: "1.1.0"}}
+	c.put(v1, t0)
+	if got, ok := c.get("v1", t0.Add(viewCacheTTL)); !ok || got.Version.VersionString != "1.1.0" {
+		t.Fatalf("a view %v old was not kept", viewCacheTTL)
+	}
+	if _, ok := c.get("v1", t0.Add(viewCacheTTL+time.Second)); ok {
+		t.Fatal("an expired view was returned")
+	}
+	c.put(VersionView{Version: asc.AppStoreVersion{ID: "v2"}}, t0.Add(viewCacheTTL+time.Second))
+	if _, held := c.m["v1"]; held || len(c.m) != 1 {
+		t.Fatalf("expired views are kept: %v", c.m)
+	}
+}

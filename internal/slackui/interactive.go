@@ -177,6 +177,7 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 		var res string
 		res, err = b.rel.Release(ctx, user, snap.AppID, snap.VersionID)
 		if err == nil {
+			fromPress = true
 			step, want = fmt.Sprintf("<@%s> %s", user, res), asc.StateProcessingForDistribution
 		}
 	case id == actPhasedPause || id == actPhasedResume || id == actPhasedDone:
@@ -184,6 +185,7 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 		var ph *asc.PhasedRelease
 		ph, err = b.rel.SetPhased(ctx, user, snap.AppID, snap.VersionID, target, snap.Rev)
 		if err == nil {
+			fromPress = true
 			step = fmt.Sprintf("<@%s> %s the phased release: %s", user, phasedVerb(target), PhasedLine(ph))
 		}
 	case id == actRefresh:
