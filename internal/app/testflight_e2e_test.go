@@ -169,8 +169,21 @@ func TestTestFlightEndToEnd(t *testing.T) {
 
 	// External group, then beta review: a double click and a redelivered
 	// envelope submit once.
+	h.sim.ResetRequests()
 	h.tfSelect(userAna, "5", "tf_add", ids.ExternalGroupID)
 	h.waitFor("the card showing Public Beta", h.tfCardSays("5", "Public Beta* (external) — after beta review"))
+	// The press read only what it acts on, in one parallel round trip,
+	// before adding the build: the build (one compound read) and the group.
+	var before []string
+	for _, r := range h.sim.Requests() {
+		if r.Method == "POST" {
+			break
+		}
+		before = append(before, r.Method+" "+r.Path)
+	}
+	if len(before) > 3 || !slicesContains(before, "GET /v1/builds/"+ids.Build5ID) || !slicesContains(before, "GET /v1/betaGroups/"+ids.ExternalGroupID) {
+		t.Errorf("the press read %v before acting, want the build and the group (and at most the app)", before)
+	}
 	m := h.mustTFCard("5")
 	b, ok := findButton(m.Blocks, "tf_submit")
 	if !ok {

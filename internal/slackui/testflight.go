@@ -120,7 +120,7 @@ func (b *Bot) tfNotices(ctx context.Context, card store.BetaCard, v *beta.View) 
 	if v.Build.Build.MarketingVersion != "" {
 		name += " (" + v.Build.Build.MarketingVersion + ")"
 	}
-	type notice struct{ key, text string }
+	type notice struct{ key, text, what string }
 	var notices []notice
 	var available []string
 	if r := v.Build.Review; r != nil {
@@ -136,19 +136,19 @@ func (b *Bot) tfNotices(ctx context.Context, card store.BetaCard, v *beta.View) 
 			text = fmt.Sprintf("❌ %s was *rejected in beta review*. Apple's message is in App Store Connect: <%s|open the build's TestFlight page>.", name, TestFlightURL(v.App.ID, v.Build.Build.ID))
 		}
 		if text != "" {
-			notices = append(notices, notice{fmt.Sprintf("tf/%s/review/%s/%s", v.Build.Build.ID, r.ID, r.State), text})
+			notices = append(notices, notice{fmt.Sprintf("tf/%s/review/%s/%s", v.Build.Build.ID, r.ID, r.State), text, "beta review " + string(r.State)})
 		}
 	}
 	for _, g := range v.Groups {
 		if v.Available(g) {
 			available = append(available, g.ID)
 			notices = append(notices, notice{fmt.Sprintf("tf/%s/available/%s", v.Build.Build.ID, g.ID),
-				fmt.Sprintf("📲 %s is available to *%s*: its testers can install it in TestFlight.", name, g.Name)})
+				fmt.Sprintf("📲 %s is available to *%s*: its testers can install it in TestFlight.", name, g.Name), "available to " + g.Name})
 		}
 	}
 	if v.ExpiresWithin(b.now(), beta.ExpiryWarning) {
 		notices = append(notices, notice{fmt.Sprintf("tf/%s/expiring", v.Build.Build.ID),
-			fmt.Sprintf("⌛ %s expires on %s: upload a new build to keep testing.", name, v.Build.Build.ExpirationDate.UTC().Format("2 Jan 2006"))})
+			fmt.Sprintf("⌛ %s expires on %s: upload a new build to keep testing.", name, v.Build.Build.ExpirationDate.UTC().Format("2 Jan 2006")), "expires within 7 days"})
 	}
 	for _, n := range notices {
 		first, err := b.store.MarkNotice(n.key, b.now())
@@ -167,6 +167,7 @@ func (b *Bot) tfNotices(ctx context.Context, card store.BetaCard, v *beta.View) 
 			continue
 		}
 		b.metrics.Notification("testflight")
+		b.audit("", "testflight-state", card.AppID, beta.BuildName(v.Build.Build), "notice", n.what)
 	}
 	review := ""
 	if v.Build.Review != nil {
