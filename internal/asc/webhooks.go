@@ -26,6 +26,10 @@ const signaturePrefix = "hmacsha256="
 const (
 	EventAppVersionStateUpdated  = "appStoreVersionAppVersionStateUpdated"
 	EventBuildUploadStateUpdated = "buildUploadStateUpdated"
+	// EventBuildBetaDetailExternalStateUpdated is a build's external
+	// TestFlight state changing (beta review, availability); its instance
+	// is a buildBetaDetails resource (asc-facts §webhooks).
+	EventBuildBetaDetailExternalStateUpdated = "buildBetaDetailExternalBuildStateUpdated"
 	// EventPing is the test ping's type as third parties report it.
 	EventPing = "webhookPingCreated"
 )
@@ -34,6 +38,8 @@ const (
 const (
 	WebhookAppVersionStateUpdated  = "APP_STORE_VERSION_APP_VERSION_STATE_UPDATED"
 	WebhookBuildUploadStateUpdated = "BUILD_UPLOAD_STATE_UPDATED"
+	// WebhookBuildBetaDetailExternalStateUpdated reports TestFlight external state changes.
+	WebhookBuildBetaDetailExternalStateUpdated = "BUILD_BETA_DETAIL_EXTERNAL_BUILD_STATE_UPDATED"
 )
 
 // ErrBadSignature is returned (wrapped) when a webhook signature is missing,

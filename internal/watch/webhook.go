@@ -88,6 +88,15 @@ func (w *Watcher) serveWebhook(rw http.ResponseWriter, r *http.Request) {
 		log.Info("build upload webhook", "new", ev.NewState)
 		key = "build/" + ev.InstanceID
 		job = func(ctx context.Context) error { return w.webhookBuild(ctx, ev.InstanceID, apps) }
+	case asc.EventBuildBetaDetailExternalStateUpdated:
+		if w.alsoTick == nil {
+			log.Debug("TestFlight webhook without TestFlight cards; ignored")
+			break
+		}
+		// The TestFlight cards are re-read at once (each notice still once).
+		log.Info("TestFlight state webhook")
+		key = "testflight"
+		job = w.alsoTick
 	default:
 		log.Debug("webhook event type not handled; ignored")
 	}

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -367,5 +368,30 @@ func TestWebhookReplayIsCoalesced(t *testing.T) {
 	}
 	if evs := h.rec.Versions(); len(evs) != 1 {
 		t.Errorf("announced %d times, want once: %+v", len(evs), evs)
+	}
+}
+
+// TestWebhookTestFlightRereadsCards: a TestFlight state webhook re-reads the
+// TestFlight cards at once (AlsoTick), without waiting for the schedule.
+func TestWebhookTestFlightRereadsCards(t *testing.T) {
+	var calls atomic.Int32
+	h := newHarness(t, harnessConfig{watchOpt: func(o *Options) {
+		o.AlsoTick = func(context.Context) error { calls.Add(1); return nil }
+	}})
+	body := []byte(`{"data":{"type":"buildBetaDetailExternalBuildStateUpdated","id":"ev-1","version":1,` +
+		`"attributes":{"newExternalBuildState":"IN_BETA_TESTING","oldExternalBuildState":"BETA_APPROVED","timestamp":"2025-04-16T05:00:52.745Z"},` +
+		`"relationships":{"instance":{"data":{"type":"buildBetaDetails","id":"b1"}}}}}`)
+	if code := h.post(http.MethodPost, body, sign(h.secret(h.app.ID), body)); code != http.StatusOK {
+		t.Fatalf("status = %d", code)
+	}
+	h.settle()
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("AlsoTick ran %d times, want 1", n)
+	}
+	if err := h.w.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("AlsoTick ran %d times after a poll, want 2", n)
 	}
 }
