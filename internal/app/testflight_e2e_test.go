@@ -270,10 +270,23 @@ func TestTestFlightRejectionTestersAndRefusals(t *testing.T) {
 	}
 	h.waitFor("Carol told privately", h.ephemeralSays(userCarol, "may not change What to Test"))
 
-	// Ana answers export compliance in the form; the build becomes submittable.
+	// Apple fails the first save: the text is kept and the form comes back filled.
+	h.sim.InjectFault(ascsim.Fault{Method: "POST", PathPrefix: "/v1/betaBuildLocalizations", Status: 500, Count: 1})
 	h.tfClick(userAna, "3", "tf_notes")
 	v = h.whatToTestView(userAna)
-	if _, err := h.slack.SubmitView(h.ctx(), userAna, v.ID, map[string]map[string]string{"tf_notes_en-US": {"text": "Check the OCR."}, "tf_encryption": {"answer": "no"}}); err != nil {
+	if _, err := h.slack.SubmitView(h.ctx(), userAna, v.ID, map[string]map[string]string{"tf_notes_ja": {"text": "保存されるはず"}, "tf_encryption": {"answer": "no"}}); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the failure told, text kept", h.ephemeralSays(userAna, "Your text is saved"))
+
+	// The export-compliance answer went through before Apple failed; Ana saves
+	// again and the build becomes submittable.
+	h.tfClick(userAna, "3", "tf_notes")
+	v = h.whatToTestView(userAna)
+	if !strings.Contains(string(v.Blocks), "保存されるはず") {
+		t.Fatal("the form did not come back with the saved text")
+	}
+	if _, err := h.slack.SubmitView(h.ctx(), userAna, v.ID, map[string]map[string]string{"tf_notes_en-US": {"text": "Check the OCR."}}); err != nil {
 		t.Fatal(err)
 	}
 	h.waitFor("the submit button", func() bool { _, ok := findButton(h.mustTFCard("3").Blocks, "tf_submit"); return ok })

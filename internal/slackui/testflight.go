@@ -435,20 +435,37 @@ func (b *Bot) onOpenWhatToTest(ctx context.Context, cb slack.InteractionCallback
 		b.updateView(ctx, resp.ID, messageModal("What to Test", userMessage(err)))
 		return
 	}
-	b.updateView(ctx, resp.ID, RenderWhatToTestModal(v))
+	var draft map[string]string
+	if d, ok, err := b.store.GetDraft(tfDraftKey(buildID)); err == nil && ok {
+		draft = d.Notes
+	}
+	b.updateView(ctx, resp.ID, RenderWhatToTestModal(v, draft))
 }
 
+// tfDraftKey keys a build's unsent What to Test.
+func tfDraftKey(buildID string) string { return "tf/" + buildID }
+
 // saveWhatToTest writes a What to Test submission after its ack.
+// The text is kept as a draft before it goes to Apple, so a refusal loses
+// nothing: the form comes back filled.
 func (b *Bot) saveWhatToTest(ctx context.Context, user string, in tfNotesInput) {
+	draftKey := tfDraftKey(in.Meta.BuildID)
+	if err := b.store.PutDraft(store.Draft{Key: draftKey, Notes: in.Texts}); err != nil {
+		b.log.Warn("saving the What to Test draft", "err", err)
+	}
 	changed, err := b.beta.SetWhatToTest(ctx, user, in.Meta.AppID, in.Meta.BuildID, in.Texts, in.Encryption)
 	card, hasCard, _ := b.store.GetBetaCard(in.Meta.AppID, in.Meta.BuildID)
 	if err != nil {
 		if hasCard {
-			if perr := b.posters.ephemeral(ctx, card.Channel, user, slack.MsgOptionText(userMessage(err), false)); perr != nil {
+			msg := userMessage(err) + " Your text is saved: open What to Test again to continue."
+			if perr := b.posters.ephemeral(ctx, card.Channel, user, slack.MsgOptionText(msg, false)); perr != nil {
 				b.log.Error("telling a user", "err", perr)
 			}
 		}
 		return
+	}
+	if err := b.store.DeleteDraft(draftKey); err != nil {
+		b.log.Warn("deleting the What to Test draft", "err", err)
 	}
 	if !hasCard {
 		return

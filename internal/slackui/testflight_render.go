@@ -191,17 +191,20 @@ type tfNotesMeta struct {
 }
 
 // RenderWhatToTestModal renders one box per TestFlight locale (continued in
-// a second box past Slack's 3000 characters), prefilled with the build's
-// text, else the previous build's; it asks export compliance when the build
-// has no answer, since no tester can install it without one.
-func RenderWhatToTestModal(v *beta.View) slack.ModalViewRequest {
+// a second box past Slack's 3000 characters), prefilled with a saved draft,
+// else the build's text, else the previous build's; it asks export
+// compliance when the build has no answer, since no tester can install it
+// without one.
+func RenderWhatToTestModal(v *beta.View, draft map[string]string) slack.ModalViewRequest {
 	meta := tfNotesMeta{AppID: v.App.ID, BuildID: v.Build.Build.ID, AskEnc: v.Build.Build.UsesNonExemptEncryption == nil}
 	blocks := []slack.Block{slack.NewContextBlock("tf_notes_intro", mrkdwn(truncate(fmt.Sprintf("*%s* · up to %d characters per locale. Slack holds %d in one box, so longer text continues in the second box.", tfTitle(v), asc.MaxWhatToTest, slackInputMax), 2000)))}
 	cur := v.WhatToTest()
 	for _, loc := range v.Locales {
 		meta.Locales = append(meta.Locales, loc)
 		text := cur[loc]
-		if text == "" {
+		if d := draft[loc]; d != "" {
+			text = d
+		} else if text == "" {
 			text = v.Previous[loc]
 		}
 		first, rest := splitNote(text)

@@ -106,7 +106,7 @@ func TestRenderWhatToTestModalGolden(t *testing.T) {
 	v := fixtureBetaView()
 	v.Build.Build.UsesNonExemptEncryption = nil
 	v.Build.Localizations[0].WhatsNew = strings.Repeat("あ", 3500)
-	raw := golden(t, "modal_what_to_test", RenderWhatToTestModal(v))
+	raw := golden(t, "modal_what_to_test", RenderWhatToTestModal(v, map[string]string{"ja": "下書きのテスト内容"}))
 	if err := slacksim.ValidateView(raw); err != nil {
 		t.Errorf("the modal breaks Slack's limits: %v", err)
 	}
