@@ -409,6 +409,11 @@ func Handler(rt *Runtime) http.Handler {
 		if st.Failures > 0 {
 			body["poll_failures"] = st.Failures
 		}
+		if u := rt.Bot.Undelivered(); len(u) > 0 {
+			// Parts of announcements given up (a channel refusing the bot):
+			// reported, not a reason to restart.
+			body["undelivered"] = u
+		}
 		code := http.StatusOK
 		body["status"] = "ok"
 		switch {

@@ -15,6 +15,7 @@ import (
 	"github.com/ascbot/ascbot/internal/asc/ascsim"
 	"github.com/ascbot/ascbot/internal/config"
 	"github.com/ascbot/ascbot/internal/slackui"
+	"github.com/ascbot/ascbot/internal/testclock"
 	"github.com/ascbot/ascbot/internal/watch"
 )
 
@@ -278,5 +279,64 @@ func TestHealthzReportsFailingPolls(t *testing.T) {
 	}
 	if code, body := health(); code != http.StatusOK {
 		t.Errorf("/healthz after a good poll = %d %v", code, body)
+	}
+}
+
+// With the YAML channel wrong and the card in another channel, each part
+// of an announcement is delivered once: the card update and the thread step
+// go out once, the channel line is retried with back-off, then given up
+// with one clear line in the card's thread, the log and /healthz. Before,
+// the whole announcement was repeated on every tick (10 copies of one step
+// and 13 chat.updates in 10 s, forever).
+func TestUndeliverablePartIsGivenUpOthersDeliveredOnce(t *testing.T) {
+	t.Parallel()
+	clock := testclock.New(time.Now())
+	h := newHarness(t, withHTTP(), withSim(func(o *ascsim.Options) { o.Clock = clock.Now }))
+	h.allowViolation = func(err error) bool { return strings.Contains(err.Error(), "channel_not_found") }
+	h.writeYAML("poll: \"@every 1h\"\napprovers: [\"S0RELEASE\"]\napps:\n  - id: %q\n    channel: \"C0GONE\"\n", h.ids.AppID)
+	h.appOptions = func(o *app.Options) { o.Clock = clock.Now }
+	rt := h.start()
+	h.submitted() // the card is in #ios-releases, where the command was typed
+	if err := h.sim.StartReview(h.ids.NewVersionID); err != nil {
+		t.Fatal(err)
+	}
+	updates := len(h.slack.Calls("chat.update"))
+	tick := func() error { return rt.Watcher.Tick(h.ctx()) }
+	for range 10 {
+		_ = tick()
+	}
+	if n := h.threadCount("*In Review*"); n != 1 {
+		t.Errorf("the thread step was posted %d times, want once", n)
+	}
+	if n := len(h.slack.Calls("chat.update")) - updates; n > 1 {
+		t.Errorf("the card was updated %d times for one transition, want once", n)
+	}
+	// The channel line is retried with back-off, then given up.
+	for i := range 8 {
+		clock.Advance(time.Duration(30<<i) * time.Second)
+		_ = tick()
+	}
+	if err := tick(); err != nil {
+		t.Errorf("the announcement is still offered after giving up a part: %v", err)
+	}
+	if n := h.threadCount("I could not post the channel line"); n != 1 {
+		t.Errorf("%d give-up lines in the card's thread, want 1", n)
+	}
+	if n := h.threadCount("*In Review*"); n != 1 {
+		t.Errorf("the thread step was posted %d times in all, want once", n)
+	}
+	resp, err := http.Get("http://" + rt.HTTPAddr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Undelivered []struct{ What, Channel, Error string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	if len(body.Undelivered) != 1 || body.Undelivered[0].Channel != "C0GONE" || !strings.Contains(body.Undelivered[0].Error, "channel_not_found") {
+		t.Errorf("/healthz undelivered = %+v, want the channel line for C0GONE", body.Undelivered)
 	}
 }

@@ -97,7 +97,9 @@ type Bot struct {
 	connected atomic.Bool
 	cardLocks keyedMutex
 	groups    groupLookup
-	posters   *poster
+	// undelivered lists the announcement parts given up (for /healthz).
+	undelivered undeliveredLog
+	posters     *poster
 }
 
 // New returns a Bot.

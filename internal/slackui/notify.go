@@ -37,41 +37,118 @@ func (b *Bot) VersionChanged(ctx context.Context, e watch.VersionEvent) error {
 	if err != nil {
 		return fmt.Errorf("reading the card: %w", err)
 	}
-	if !exists {
+	if !exists && (e.To == asc.StateReplacedWithNewVersion || e.To == asc.StatePrepareForSubmission) {
 		// A card is for a version on its way: one being retired (replaced
 		// by a newer one going live) or only just created is not news.
-		if e.To == asc.StateReplacedWithNewVersion || e.To == asc.StatePrepareForSubmission {
-			return nil
-		}
+		return nil
+	}
+	what := fmt.Sprintf("%s %s (%s)", e.App.Name, e.Version.VersionString, transitionWords(e))
+	a := b.announcement(e.NoticeKey, what)
+	line := b.channelLine(e)
+	lineCh := e.Channel
+	if lineCh == "" {
+		lineCh = card.Channel
+	}
+
+	// The card: posted for a version that started moving without one,
+	// else redrawn.
+	if !exists {
 		if e.Channel == "" {
 			return fmt.Errorf("announcing %s %s: the app has no channel", e.App.Name, e.Version.VersionString)
 		}
-		if card, err = b.showCard(ctx, e.Channel, "", appID, versionID); err != nil {
-			return fmt.Errorf("posting a card for %s %s: %w", e.App.Name, e.Version.VersionString, err)
+		a.deliver(ctx, "card", "the card", e.Channel, func(ctx context.Context) error {
+			c, err := b.showCard(ctx, e.Channel, "", appID, versionID)
+			if err != nil {
+				return fmt.Errorf("posting a card for %s %s: %w", e.App.Name, e.Version.VersionString, err)
+			}
+			card = c
+			return nil
+		})
+		if c, ok, err := b.store.GetCard(appID, versionID); err == nil && ok {
+			card, exists = c, true
 		}
-	} else if _, card, err = b.refreshCard(ctx, appID, versionID); err != nil {
-		return fmt.Errorf("updating the card of %s %s: %w", e.App.Name, e.Version.VersionString, err)
+	} else {
+		a.deliver(ctx, "card", "the card update", card.Channel, func(ctx context.Context) error {
+			_, c, err := b.refreshCard(ctx, appID, versionID)
+			if err != nil {
+				return fmt.Errorf("updating the card of %s %s: %w", e.App.Name, e.Version.VersionString, err)
+			}
+			card = c
+			return nil
+		})
 	}
+
+	// The thread step, under the card.
 	step := transitionStep(e)
 	if seen, ok, err := b.store.GetSeen(appID, versionID); err == nil && ok && !seen.At.IsZero() && e.From != e.To {
 		step += fmt.Sprintf(" (after %s)", duration(e.At.Sub(seen.At)))
 	}
-	if _, err := b.posters.post(ctx, card.Channel, slack.MsgOptionText(step, false), slack.MsgOptionTS(card.TS)); err != nil {
-		return fmt.Errorf("posting the thread step: %w", err)
+	switch {
+	case exists && card.TS != "":
+		if a.deliver(ctx, "thread", "the thread step", card.Channel, func(ctx context.Context) error {
+			if _, err := b.posters.post(ctx, card.Channel, slack.MsgOptionText(step, false), slack.MsgOptionTS(card.TS)); err != nil {
+				return fmt.Errorf("posting the thread step: %w", err)
+			}
+			return nil
+		}) {
+			b.metrics.Notification("thread")
+		}
+	case a.delivered("card"):
+		a.giveUp("thread", "the thread step", e.Channel, "there is no card to post it under")
 	}
-	b.metrics.Notification("thread")
-	if line := b.channelLine(e); line != "" {
-		ch := e.Channel
-		if ch == "" {
-			ch = card.Channel
+
+	// The channel line, for key transitions.
+	if line != "" {
+		if lineCh == "" {
+			lineCh = card.Channel
 		}
-		if _, err := b.posters.post(ctx, ch, slack.MsgOptionText(line, false)); err != nil {
-			return fmt.Errorf("posting the channel line: %w", err)
+		if a.deliver(ctx, "line", "the channel line", lineCh, func(ctx context.Context) error {
+			if _, err := b.posters.post(ctx, lineCh, slack.MsgOptionText(line, false)); err != nil {
+				return fmt.Errorf("posting the channel line: %w", err)
+			}
+			return nil
+		}) {
+			b.metrics.Notification(string(e.To))
 		}
-		b.metrics.Notification(string(e.To))
+	}
+
+	// Parts given up: one clear line in the card's thread, when there is
+	// one and it is not the thread that refuses.
+	if len(a.gaveUp) > 0 && exists && card.TS != "" {
+		for _, u := range a.gaveUp {
+			if u.Channel == card.Channel {
+				continue
+			}
+			text := fmt.Sprintf("⚠ I could not post %s in <#%s> (%s), so I gave up on it. Invite me there (`/invite @ascbot`) or fix `channel` in the ascbot config.", u.What, u.Channel, slackErrorWords(u.Error))
+			if _, err := b.posters.post(ctx, card.Channel, slack.MsgOptionText(text, false), slack.MsgOptionTS(card.TS)); err != nil {
+				b.log.Warn("telling the thread about an undelivered part", "err", err)
+			}
+		}
+	}
+	if err := a.finish("card", "thread", "line"); err != nil {
+		return fmt.Errorf("announcing %s: %w", what, err)
 	}
 	b.audit("", "state", appID, e.Version.VersionString, string(e.To), fmt.Sprintf("%s → %s via %s", e.From.Label(), e.To.Label(), e.Source))
 	return nil
+}
+
+// transitionWords names a transition in a few words ("In Review").
+func transitionWords(e watch.VersionEvent) string {
+	if e.From != e.To {
+		return e.To.Label()
+	}
+	return "review submission " + e.SubTo.Label()
+}
+
+// slackErrorWords shortens a Slack error for a person: the error code when
+// the message carries one Slack is known for.
+func slackErrorWords(s string) string {
+	for _, code := range []string{"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "missing_scope"} {
+		if strings.Contains(s, code) {
+			return code
+		}
+	}
+	return s
 }
 
 func transitionStep(e watch.VersionEvent) string {
@@ -151,8 +228,15 @@ func (b *Bot) BuildChanged(ctx context.Context, e watch.BuildEvent) error {
 		if e.To == asc.BuildValid {
 			text = fmt.Sprintf("🛠 *%s* build %s%s finished processing and is ready to attach.", e.App.Name, e.Build.Version, mv)
 		}
-		if _, err := b.posters.post(ctx, e.Channel, slack.MsgOptionText(text, false)); err != nil {
-			return fmt.Errorf("posting the build notice: %w", err)
+		a := b.announcement(e.NoticeKey, fmt.Sprintf("%s build %s (%s)", e.App.Name, e.Build.Version, e.To.Label()))
+		a.deliver(ctx, "post", "the build notice", e.Channel, func(ctx context.Context) error {
+			if _, err := b.posters.post(ctx, e.Channel, slack.MsgOptionText(text, false)); err != nil {
+				return fmt.Errorf("posting the build notice: %w", err)
+			}
+			return nil
+		})
+		if err := a.finish("post"); err != nil {
+			return err
 		}
 	}
 	b.metrics.Notification("build")

@@ -939,6 +939,18 @@ func (s *Store) GetMeta(key string) (string, bool, error) {
 	return string(v), v != nil, err
 }
 
+// DeleteMeta removes a value stored with PutMeta (absent is not an error).
+func (s *Store) DeleteMeta(key string) error {
+	k, err := plainKey("meta", key)
+	if err != nil {
+		return fmt.Errorf("deleting meta: %w", err)
+	}
+	if key == metaSchemaKey {
+		return fmt.Errorf("deleting meta: %s is reserved: %w", key, ErrInvalidKey)
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(k) })
+}
+
 // PutMeta stores a small value (e.g. the last good poll time). The schema
 // version key is reserved.
 func (s *Store) PutMeta(key, value string) error {

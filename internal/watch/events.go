@@ -37,6 +37,10 @@ type VersionEvent struct {
 	Items  []asc.ReviewSubmissionItem
 	At     time.Time
 	Source Source
+	// NoticeKey names the announcement (the transition and the record it
+	// starts from): the same on every attempt to announce it, so a
+	// Notifier can deliver each part once across attempts.
+	NoticeKey string
 }
 
 // BuildEvent is a build of a watched app that finished processing (VALID) or failed (FAILED / INVALID).
@@ -47,6 +51,8 @@ type BuildEvent struct {
 	From, To asc.BuildProcessingState // From "" for a build first seen already finished
 	At       time.Time
 	Source   Source
+	// NoticeKey names the announcement, as VersionEvent.NoticeKey.
+	NoticeKey string
 }
 
 // Notifier delivers transitions (the Slack side implements it). An error

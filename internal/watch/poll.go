@@ -157,6 +157,10 @@ func (w *Watcher) afterTick(at time.Time, took time.Duration, reqs, apps int, er
 // refusing the key (401), failing (5xx) or not answering. One app's 404 or
 // 403 is that app's problem and does not slow the poller down.
 func failingEverywhere(err error) bool {
+	var ne notifyError
+	if _, ok := err.(interface{ Unwrap() []error }); !ok && errors.As(err, &ne) {
+		return false // Slack refused an announcement: not App Store Connect's failure
+	}
 	if errors.Is(err, asc.ErrUnauthorized) || errors.Is(err, asc.ErrNoAnswer) {
 		return true
 	}

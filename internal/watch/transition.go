@@ -46,6 +46,13 @@ import (
 // younger than the longest plausible downtime, or step 5 cannot recognise
 // the earlier attempt.
 
+// notifyError marks a Notifier's failure (Slack's side): it never counts
+// as App Store Connect failing.
+type notifyError struct{ err error }
+
+func (e notifyError) Error() string { return e.err.Error() }
+func (e notifyError) Unwrap() error { return e.err }
+
 // versionObs is a fresh observation of one version.
 type versionObs struct {
 	App     asc.App
@@ -187,6 +194,7 @@ func (w *Watcher) observeVersion(ctx context.Context, o versionObs) error {
 	}
 
 	key := versionNoticeKey(appID, vid, from, to, subID, subFrom, subTo, seen.At.UnixNano())
+	ev.NoticeKey = key
 	first, err := w.store.MarkNotice(key, now)
 	if err != nil {
 		return fmt.Errorf("claiming the notice of %s/%s: %w", appID, vid, err)
@@ -199,7 +207,7 @@ func (w *Watcher) observeVersion(ctx context.Context, o versionObs) error {
 			if rerr := w.store.ReleaseNotice(key); rerr != nil {
 				log.Error("releasing the claim of a failed notice; this transition will not be announced", "err", rerr)
 			}
-			return fmt.Errorf("announcing %s %s %s → %s: %w", o.App.Name, o.Version.VersionString, from, to, err)
+			return fmt.Errorf("announcing %s %s %s → %s: %w", o.App.Name, o.Version.VersionString, from, to, notifyError{err})
 		}
 		log.Info("review state changed", "from", from, "to", to, "submission", subID, "submission_from", subFrom, "submission_to", subTo, "items", len(ev.Items))
 	}
@@ -332,6 +340,7 @@ func (w *Watcher) observeBuilds(ctx context.Context, o buildObs) error {
 			}
 		}
 		key := buildNoticeKey(appID, b.ID, from, ev.To)
+		ev.NoticeKey = key
 		first, err := w.store.MarkNotice(key, now)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("claiming the notice of build %s: %w", b.ID, err))
@@ -342,7 +351,7 @@ func (w *Watcher) observeBuilds(ctx context.Context, o buildObs) error {
 				if rerr := w.store.ReleaseNotice(key); rerr != nil {
 					log.Error("releasing the claim of a failed notice; this build will not be announced", "build", b.ID, "err", rerr)
 				}
-				errs = append(errs, fmt.Errorf("announcing build %s %s → %s: %w", ev.Build.Version, from, ev.To, err))
+				errs = append(errs, fmt.Errorf("announcing build %s %s → %s: %w", ev.Build.Version, from, ev.To, notifyError{err}))
 				continue
 			}
 			log.Info("build finished processing", "build", ev.Build.Version, "build_id", b.ID, "from", from, "to", ev.To)
