@@ -297,6 +297,16 @@ func TestUndeliverablePartIsGivenUpOthersDeliveredOnce(t *testing.T) {
 	h.appOptions = func(o *app.Options) { o.Clock = clock.Now }
 	rt := h.start()
 	h.submitted() // the card is in #ios-releases, where the command was typed
+	// The bot records the state its submit produced just after redrawing
+	// the card; a poll before that would announce a different transition.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if s, ok, _ := rt.Store.GetSeen(h.ids.AppID, h.ids.NewVersionID); ok && s.State == "WAITING_FOR_REVIEW" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the bot did not record Waiting for Review after its submit")
+		}
+	}
 	if err := h.sim.StartReview(h.ids.NewVersionID); err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +316,8 @@ func TestUndeliverablePartIsGivenUpOthersDeliveredOnce(t *testing.T) {
 		_ = tick()
 	}
 	if n := h.threadCount("*In Review*"); n != 1 {
-		t.Errorf("the thread step was posted %d times, want once", n)
+		m, _ := h.card()
+		t.Errorf("the thread step was posted %d times, want once: %+v", n, h.slack.Thread(channel, m.TS))
 	}
 	if n := len(h.slack.Calls("chat.update")) - updates; n > 1 {
 		t.Errorf("the card was updated %d times for one transition, want once", n)
