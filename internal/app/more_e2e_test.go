@@ -18,46 +18,75 @@ import (
 	"github.com/ascbot/ascbot/internal/testclock"
 )
 
-// TestSandboxReachesPendingDeveloperRelease runs --sandbox mode (only the
-// Slack tokens; the built-in simulator seeded with sample apps, review
-// moving one stage per ASCBOT_SANDBOX_STAGE of the bot's clock) and sees a
-// submitted version reach Pending Developer Release.
-func TestSandboxReachesPendingDeveloperRelease(t *testing.T) {
+// TestSandboxWithOnlyTheSlackTokens runs --sandbox as a first-time user
+// would: the two Slack tokens and nothing else (no App Store Connect key,
+// no config file). The built-in simulator moves review one stage per
+// ASCBOT_SANDBOX_STAGE of the bot's clock. With no approvers configured the
+// log and the card say that anyone may press everything, and the person
+// trying it takes a version from submit to released by themselves.
+func TestSandboxWithOnlyTheSlackTokens(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.writeYAML("poll: %q\napprovers: [\"S0RELEASE\"]\napps: []\n", testPoll)
-	env := map[string]string{}
-	for k, v := range h.env {
-		if !strings.HasPrefix(k, "ASC_") { // sandbox needs no App Store Connect key
-			env[k] = v
-		}
+	env := map[string]string{
+		"SLACK_APP_TOKEN": h.env["SLACK_APP_TOKEN"], "SLACK_BOT_TOKEN": h.env["SLACK_BOT_TOKEN"],
+		"SLACK_API_URL":        h.env["SLACK_API_URL"], // the stand-in
+		"ASCBOT_DB":            h.env["ASCBOT_DB"],     // a temporary file, not ./ascbot-sandbox.db
+		"ASCBOT_CONFIG":        "",
+		"ASCBOT_SANDBOX_STAGE": "1m",
 	}
-	env["ASCBOT_SANDBOX"] = "1"
-	env["ASCBOT_SANDBOX_STAGE"] = "1m"
-	cfg, err := config.Load(func(k string) string { return env[k] }, config.ModeNormal)
+	cfg, err := config.Load(func(k string) string { return env[k] }, config.ModeSandbox)
 	if err != nil {
 		t.Fatalf("sandbox config: %v", err)
 	}
-	if cfg.Mode != config.ModeSandbox {
-		t.Fatalf("ASCBOT_SANDBOX=1 gave mode %v", cfg.Mode)
+	if cfg.Poll != "@every 30s" {
+		t.Errorf("sandbox poll = %q, want twice per one-minute stage", cfg.Poll)
 	}
+	var logs syncBuffer
 	clk := testclock.New(time.Now())
-	rt := h.run(cfg, app.Options{Clock: clk.Now})
-	h.slash(userAna, "submit KotenOCR 1.1.0")
-	h.waitFor("the sandbox card", h.cardSays("SANDBOX"))
-	h.click(userAna, "attach_build")
-	h.waitFor("a build attached", h.threadSays("attached build"))
-	h.fillNotes(userAna)
-	h.click(userAna, "submit")
-	h.waitFor("Waiting for Review on the card", h.cardSays("*Waiting for Review*"))
-	for range 2 { // Waiting for Review → In Review → Pending Developer Release
+	rt := h.run(cfg, app.Options{Clock: clk.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	for _, want := range []string{"no config file", "sandbox: no approvers are configured, so everyone in the workspace may press every button", "Copy member ID"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the start-up log does not say %q:\n%s", want, logs.String())
+		}
+	}
+	stage := func() { // one review stage passes
 		clk.Advance(time.Minute)
 		rt.Sim.Tick()
 	}
+
+	h.slash(userCarol, "submit KotenOCR 1.1.0")
+	h.waitFor("the sandbox card", h.cardSays("SANDBOX"))
+	h.waitFor("the card says anyone may press", h.cardSays("anyone in this workspace may press every button"))
+	h.click(userCarol, "attach_build")
+	h.waitFor("a build attached", h.threadSays("attached build"))
+	h.fillNotes(userCarol)
+	h.click(userCarol, "submit")
+	h.waitFor("Waiting for Review on the card", h.cardSays("*Waiting for Review*"))
+	h.waitFor("the submit step", h.threadSays("submitted for review"))
+	stage() // In Review
+	h.pollUntil("In Review announced", func() bool { return h.channelLines("is *In Review*") == 1 })
+	stage() // Pending Developer Release
 	h.pollUntil("Pending Developer Release on the card", h.cardSays("*Pending Developer Release*"))
 	h.waitFor("the approval line", func() bool { return h.channelLines("was *approved*") == 1 })
-	if _, ok := findButton(h.mustCard().Blocks, "release"); !ok {
-		t.Error("the sandbox card offers no Release button")
+	h.waitFor("who may release", h.cardSays("anyone may release (sandbox, no approvers configured)"))
+
+	h.click(userCarol, "release") // no approver group, no config: allowed in the sandbox
+	h.waitFor("released by Carol", h.cardSays("released by <@"+userCarol+">"))
+	stage() // Processing for Distribution → Ready for Distribution
+	h.pollUntil("Ready for Distribution announced", func() bool { return h.channelLines("is *Ready for Distribution*") == 1 })
+	if h.ephemeralCount(userCarol, "may") != 0 {
+		t.Errorf("Carol was refused something: %v", h.slack.Ephemerals(userCarol))
+	}
+	entries, err := rt.Store.ListAudit(h.ids.AppID, 50) // the seed is the same in every simulator
+	if err != nil {
+		t.Fatal(err)
+	}
+	released := false
+	for _, e := range entries {
+		released = released || (e.User == userCarol && e.Action == "release" && e.Result == "ok")
+	}
+	if !released {
+		t.Errorf("the audit log lacks Carol's release: %+v", entries)
 	}
 }
 

@@ -155,6 +155,15 @@ func (s *Service) OpenApprovals(a config.App) bool {
 	return s.cfg.Mode == config.ModeSandbox && len(s.Approvers(a)) == 0
 }
 
+// MayApprove reports whether user may do what approvers do for the app
+// (the rule requireApprover enforces; App Home uses it to offer Release).
+func (s *Service) MayApprove(ctx context.Context, user string, a config.App) (bool, error) {
+	if s.OpenApprovals(a) {
+		return true, nil
+	}
+	return s.Allowed(ctx, user, s.Approvers(a), false)
+}
+
 func (s *Service) requireSubmitter(ctx context.Context, user, action string, app asc.App, version string) error {
 	cfg := s.AppConfig(app)
 	ok, err := s.Allowed(ctx, user, cfg.Submitters, true)

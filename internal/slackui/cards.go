@@ -17,7 +17,7 @@ var errNoCard = errors.New("the version has no card")
 func cardKey(appID, versionID string) string { return appID + "/" + versionID }
 
 func (b *Bot) meta(c store.Card, v *release.VersionView) CardMeta {
-	return CardMeta{Rev: c.Rev, SubmittedBy: c.SubmittedBy, ReleasedBy: c.ReleasedBy, Sandbox: b.sandbox, Approvers: b.rel.Approvers(v.AppCfg)}
+	return CardMeta{Rev: c.Rev, SubmittedBy: c.SubmittedBy, ReleasedBy: c.ReleasedBy, Sandbox: b.sandbox, Approvers: b.rel.Approvers(v.AppCfg), OpenApprovals: b.rel.OpenApprovals(v.AppCfg)}
 }
 
 func cardFallback(v *release.VersionView) string {

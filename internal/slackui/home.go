@@ -113,7 +113,7 @@ func (b *Bot) publishHomeNotice(ctx context.Context, user, notice string) {
 				if card, ok, err := b.store.GetCard(w.App.ID, v.Version.ID); err == nil && ok {
 					ha.Rev = card.Rev
 				}
-				if ok, err := b.rel.Allowed(ctx, user, b.rel.Approvers(v.AppCfg), false); err == nil {
+				if ok, err := b.rel.MayApprove(ctx, user, v.AppCfg); err == nil {
 					ha.CanRelease = ok
 				}
 			}

@@ -39,6 +39,9 @@ type CardMeta struct {
 	ReleasedBy  string
 	Sandbox     bool
 	Approvers   []string
+	// OpenApprovals: in the sandbox with no approvers configured, everyone
+	// may press everything; the card says so.
+	OpenApprovals bool
 	// Pending is the action in flight, shown while it runs ("Submitting…").
 	Pending string
 	// MovedTo names the channel a card moved to; the old message says so.
@@ -178,6 +181,9 @@ func cardState(v *release.VersionView, m CardMeta) slack.Block {
 	if m.Sandbox {
 		text += "\n_Sandbox: simulated App Store Connect, nothing reaches Apple._"
 	}
+	if m.OpenApprovals {
+		text += "\n_No approvers are configured, so anyone in this workspace may press every button, Release too. To try the approver rules, list approvers in the config file._"
+	}
 	return slack.NewSectionBlock(mrkdwn(text), nil, nil, slack.SectionBlockOptionBlockID("state"))
 }
 
@@ -283,8 +289,11 @@ func cardReleaseInfo(v *release.VersionView, m CardMeta) slack.Block {
 		return slack.NewContextBlock("release_info", mrkdwn("Approved — releases "+release.ReleaseTypeLabel(&v.Version, v.Zone())))
 	}
 	who := "nobody is configured to release"
-	if len(m.Approvers) > 0 {
+	switch {
+	case len(m.Approvers) > 0:
 		who = "approvers: " + release.MentionList(m.Approvers)
+	case m.OpenApprovals:
+		who = "anyone may release (sandbox, no approvers configured)"
 	}
 	return slack.NewContextBlock("release_info", mrkdwn("Approved — waiting for a manual release · "+who))
 }

@@ -111,6 +111,11 @@ func TestRenderCardGolden(t *testing.T) {
 			v.Phased = &asc.PhasedRelease{ID: "p1", State: asc.PhasedInactive}
 			return v
 		}, CardMeta{Rev: 7, SubmittedBy: "U0ANA", Approvers: []string{"S0RELEASE", "U0BOB"}}},
+		{"card_sandbox_open_approvals", func() *release.VersionView {
+			v := fixtureView(asc.StatePendingDeveloperRelease)
+			v.Localizations[1].WhatsNew = "筆記体"
+			return v
+		}, CardMeta{Rev: 7, SubmittedBy: "U0ANA", Sandbox: true, OpenApprovals: true}},
 		{"card_rejected", func() *release.VersionView {
 			v := fixtureView(asc.StateRejected)
 			v.Localizations[1].WhatsNew = "筆記体"
