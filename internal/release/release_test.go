@@ -69,7 +69,8 @@ func TestPreflight(t *testing.T) {
 		passes bool
 		says   string
 	}{
-		{"ready", func(*VersionView) {}, true, ""},
+		{"ready", func(*VersionView) {}, true, "What's New set for 2 locales"},
+		{"one locale", func(v *VersionView) { v.Localizations = v.Localizations[:1] }, true, "What's New set for 1 locale"},
 		{"no build", func(v *VersionView) { v.Build = nil }, false, "no build attached"},
 		{"build processing", func(v *VersionView) {
 			b := *valid
@@ -115,7 +116,10 @@ func TestPreflight(t *testing.T) {
 		}, false, "Apple is still cancelling the previous review submission"},
 		{"IAPs left out only warn", func(v *VersionView) {
 			v.PendingIAPs = []asc.InAppPurchase{{Name: "Pro", State: asc.IAPReadyToSubmit}}
-		}, true, "would be left out (Pro)"},
+		}, true, "1 in-app purchase ready to submit would be left out (Pro): attach it on the version's page"},
+		{"two IAPs left out", func(v *VersionView) {
+			v.PendingIAPs = []asc.InAppPurchase{{Name: "Pro", State: asc.IAPReadyToSubmit}, {Name: "Coins", State: asc.IAPReadyToSubmit}}
+		}, true, "2 in-app purchases ready to submit would be left out (Pro and Coins): attach them on the version's page"},
 	}
 	s := &Service{}
 	for _, tt := range tests {

@@ -176,7 +176,7 @@ func (s *Service) preflight(v *VersionView, notes map[string]string) Preflight {
 		case len(long) > 0:
 			p.Checks = append(p.Checks, Check{Name: "notes", Detail: fmt.Sprintf("What's New over %d characters for %s", MaxWhatsNew, joinAnd(long))})
 		default:
-			p.Checks = append(p.Checks, Check{Name: "notes", OK: true, Detail: fmt.Sprintf("What's New set for %d locale(s)", len(v.Localizations))})
+			p.Checks = append(p.Checks, Check{Name: "notes", OK: true, Detail: "What's New set for " + Count(len(v.Localizations), "locale", "locales")})
 		}
 	}
 	if e := v.Encryption(); e == nil {
@@ -197,9 +197,22 @@ func (s *Service) preflight(v *VersionView, notes map[string]string) Preflight {
 		for _, i := range v.PendingIAPs {
 			names = append(names, i.Name)
 		}
-		p.Checks = append(p.Checks, Check{Name: "iap", Warn: true, Detail: fmt.Sprintf("%d in-app purchase(s) ready to submit would be left out (%s): attach them on the version's page", len(names), joinAnd(names))})
+		them := "them"
+		if len(names) == 1 {
+			them = "it"
+		}
+		p.Checks = append(p.Checks, Check{Name: "iap", Warn: true, Detail: fmt.Sprintf("%s ready to submit would be left out (%s): attach %s on the version's page",
+			Count(len(names), "in-app purchase", "in-app purchases"), joinAnd(names), them)})
 	}
 	return p
+}
+
+// Count writes n with the noun's singular or plural: "1 locale", "2 locales".
+func Count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func joinAnd(xs []string) string {

@@ -326,15 +326,19 @@ func userMessage(err error) string {
 	case errors.As(err, &lookup):
 		return "🚫 Nothing was done: Slack's user-group lookup failed, so I could not check that you may " + lookup.Action + " (" + lookup.Err.Error() + "). Try again in a moment; if it keeps failing, check the user groups in the ascbot config."
 	case errors.As(err, &refused):
-		return "🚫 " + capitalize(refused.Error()) + "."
+		return "🚫 " + sentence(refused.Error())
 	case errors.As(err, &stale):
 		return "↻ The card was out of date, so nothing was done: " + strings.Join(stale.Changes, "; ") + ". I refreshed it — check it and press again if it still makes sense."
 	case errors.As(err, &blocked):
-		return "✋ " + capitalize(strings.Join(blocked.Reasons, "; ")) + "."
+		reasons := make([]string, len(blocked.Reasons))
+		for i, r := range blocked.Reasons {
+			reasons[i] = strings.TrimRight(r, ". ") // Apple's details end with a period
+		}
+		return "✋ " + sentence(strings.Join(reasons, "; "))
 	case errors.As(err, &done) && done.By == "":
-		return "✓ Nothing to do: " + done.Result + "."
+		return "✓ " + sentence("Nothing to do: "+done.Result)
 	case errors.As(err, &done):
-		return "✓ That was already done by <@" + done.By + ">: " + done.Result + "."
+		return "✓ " + sentence("That was already done by <@"+done.By+">: "+done.Result)
 	case errors.Is(err, release.ErrInProgress):
 		return "⏳ That is already in progress — one press is enough."
 	case errors.As(err, &nf):
@@ -342,7 +346,17 @@ func userMessage(err error) string {
 	case errors.Is(err, asc.ErrNoAnswer), errors.Is(err, context.DeadlineExceeded):
 		return "⌛ App Store Connect is not answering, so I stopped waiting. Nothing is lost: a press re-reads Apple before it acts, so try again in a moment."
 	}
-	return "⚠ Something went wrong talking to App Store Connect: " + err.Error() + ". Nothing was lost; try again in a moment."
+	return "⚠ " + sentence("Something went wrong talking to App Store Connect: "+err.Error()) + " Nothing was lost; try again in a moment."
+}
+
+// sentence capitalises s and ends it with exactly one full stop (a "?" or
+// "!" stays): quoted App Store Connect details already end with one.
+func sentence(s string) string {
+	s = capitalize(strings.TrimRight(strings.TrimSpace(s), ". "))
+	if strings.HasSuffix(s, "?") || strings.HasSuffix(s, "!") {
+		return s
+	}
+	return s + "."
 }
 
 func notFoundText(nf *release.NotFoundError) string {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/ascbot/ascbot/internal/release"
 )
 
 func TestParseCommand(t *testing.T) {
@@ -85,5 +87,28 @@ func TestRedactTicket(t *testing.T) {
 	got := redactTicket(in)
 	if strings.Contains(got, "abc-123") || !strings.Contains(got, "ticket=[redacted]&app_id=A1") {
 		t.Errorf("redactTicket = %q", got)
+	}
+}
+
+// TestUserMessagesReadAsSentences pins what a person reads when a press or
+// a command does not go through.
+func TestUserMessagesReadAsSentences(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{&release.RefusedError{Action: "pause the phased release of", Reason: "nobody may pause the phased release of KotenOCR: no approvers are configured (set approvers in the ascbot config file)"},
+			"🚫 Nobody may pause the phased release of KotenOCR: no approvers are configured (set approvers in the ascbot config file)."},
+		{&release.RefusedError{Action: "release", Reason: "only <@U0BOB> may release KotenOCR"}, "🚫 Only <@U0BOB> may release KotenOCR."},
+		{&release.BlockedError{Reasons: []string{"App Store Connect refused: You cannot create a new version of the App in the current state."}},
+			"✋ App Store Connect refused: You cannot create a new version of the App in the current state."},
+		{&release.BlockedError{Reasons: []string{"no build attached", "What's New missing for ja"}}, "✋ No build attached; What's New missing for ja."},
+		{&release.DoneError{By: "U0BOB", Result: "released"}, "✓ That was already done by <@U0BOB>: released."},
+		{errors.New("reading version v1: HTTP 500."), "⚠ Something went wrong talking to App Store Connect: reading version v1: HTTP 500. Nothing was lost; try again in a moment."},
+	}
+	for _, tt := range tests {
+		if got := userMessage(tt.err); got != tt.want {
+			t.Errorf("userMessage(%v)\n got %q\nwant %q", tt.err, got, tt.want)
+		}
 	}
 }

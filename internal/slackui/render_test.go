@@ -92,10 +92,10 @@ func TestRenderCardGolden(t *testing.T) {
 			v.Localizations[1].WhatsNew = "筆記体のかなの認識が速くなりました。"
 			v.Preflight = release.Preflight{Checks: []release.Check{
 				{Name: "build", OK: true, Detail: "build 4 valid"},
-				{Name: "notes", OK: true, Detail: "What's New set for 2 locale(s)"},
+				{Name: "notes", OK: true, Detail: "What's New set for 2 locales"},
 				{Name: "compliance", OK: true, Detail: "export compliance answered"},
 				{Name: "submission", OK: true, Detail: "no other submission in the way"},
-				{Name: "iap", Warn: true, Detail: "1 in-app purchase(s) ready to submit would be left out (Pro): attach them on the version's page"},
+				{Name: "iap", Warn: true, Detail: "1 in-app purchase ready to submit would be left out (Pro): attach it on the version's page"},
 			}}
 			return v
 		}, CardMeta{Rev: 4, Sandbox: true}},
