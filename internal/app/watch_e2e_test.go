@@ -99,7 +99,7 @@ func TestReviewAndReleaseEndToEnd(t *testing.T) {
 	h.tick() // more polls must repeat nothing
 	h.tick()
 	h.slash(userAna, "history KotenOCR")
-	h.waitFor("the history", h.ephemeralSays(userAna, "release 1.1.0"))
+	h.waitFor("the history", h.ephemeralSays(userAna, "released KotenOCR 1.1.0."))
 	entries, _ := h.rtStore().ListAudit(h.ids.AppID, 100)
 	var refused, released bool
 	for _, e := range entries {

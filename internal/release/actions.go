@@ -71,10 +71,13 @@ func (s *Service) act(ctx context.Context, a store.Action, fn func() (string, er
 }
 
 // versionString names a version for people ("1.1.0"), from its card when the
-// bot has one; else its id.
+// bot has one, else from what the watcher last saw of it; else its id.
 func (s *Service) versionString(appID, versionID string) string {
 	if c, ok, err := s.store.GetCard(appID, versionID); err == nil && ok && c.Version != "" {
 		return c.Version
+	}
+	if seen, ok, err := s.store.GetSeen(appID, versionID); err == nil && ok && seen.Version != "" {
+		return seen.Version
 	}
 	return versionID
 }

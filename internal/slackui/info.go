@@ -163,26 +163,14 @@ func (b *Bot) cmdHistory(ctx context.Context, cmd slack.SlashCommand, app asc.Ap
 	return nil
 }
 
-// RenderHistory renders /asc history: newest first.
+// RenderHistory renders /asc history: newest first, one sentence an entry.
 func RenderHistory(app asc.App, entries []store.AuditEntry) []slack.Block {
 	if len(entries) == 0 {
-		return []slack.Block{slack.NewSectionBlock(mrkdwn("*History of "+app.Name+"*\nnothing recorded yet"), nil, nil)}
+		return []slack.Block{slack.NewSectionBlock(mrkdwn("*History of "+app.Name+"*\nNothing recorded yet."), nil, nil)}
 	}
 	var lines []string
 	for _, e := range entries {
-		who := "ascbot"
-		if e.User != "" {
-			who = "<@" + e.User + ">"
-		}
-		line := fmt.Sprintf("`%s` %s %s", e.At.UTC().Format("02 Jan 15:04"), who, e.Action)
-		if e.Version != "" {
-			line += " " + e.Version
-		}
-		line += " · " + e.Result
-		if e.Detail != "" {
-			line += " · " + truncate(e.Detail, 120)
-		}
-		lines = append(lines, line)
+		lines = append(lines, fmt.Sprintf("`%s` %s", e.At.UTC().Format("02 Jan 15:04"), historyLine(app, e)))
 	}
 	var blocks []slack.Block
 	cur := "*History of " + app.Name + "* (newest first)"
