@@ -835,6 +835,7 @@ func TestSystemdUnit(t *testing.T) {
 		{"ProtectSystem", "strict"},
 		{"CapabilityBoundingSet", ""},
 		{"Restart", "on-failure"},
+		{"RestartPreventExitStatus", "2"}, // cmd/bot's exit status for a configuration error
 		{"StateDirectory", "ascbot"},
 		{"EnvironmentFile", "/etc/ascbot/env"},
 	}
@@ -955,6 +956,11 @@ func TestSystemdUnitConfigLoads(t *testing.T) {
 	}
 	for k, v := range fileEnv {
 		env[k] = v
+	}
+	// The example is copied into containers too, where a loopback address
+	// cannot be reached from outside: it listens on every interface.
+	if addr := fileEnv["ASCBOT_HTTP_ADDR"]; !strings.HasPrefix(addr, ":") {
+		t.Errorf("%s: ASCBOT_HTTP_ADDR=%q, want :port", envExample, addr)
 	}
 
 	cfg, err := config.Load(mapEnv(env), config.ModeNormal)
@@ -1150,9 +1156,10 @@ type k8sConfigMap struct {
 
 type k8sService struct {
 	Spec struct {
-		Type     string            `yaml:"type"`
-		Selector map[string]string `yaml:"selector"`
-		Ports    []struct {
+		Type      string            `yaml:"type"`
+		ClusterIP string            `yaml:"clusterIP"`
+		Selector  map[string]string `yaml:"selector"`
+		Ports     []struct {
 			Name       string `yaml:"name"`
 			Port       int    `yaml:"port"`
 			TargetPort string `yaml:"targetPort"`
@@ -1338,6 +1345,9 @@ func TestKubernetes(t *testing.T) {
 		}
 		if b.svc.Spec.Type != "" && b.svc.Spec.Type != "ClusterIP" {
 			t.Errorf("Service type %q, want ClusterIP", b.svc.Spec.Type)
+		}
+		if b.svc.Spec.ClusterIP != "None" {
+			t.Errorf("Service clusterIP %q, want None: the StatefulSet's governing service is headless", b.svc.Spec.ClusterIP)
 		}
 		if len(b.svc.Spec.Ports) == 0 || c.portNumber(b.svc.Spec.Ports[0].TargetPort) != port {
 			t.Errorf("Service ports %+v do not reach container port %d", b.svc.Spec.Ports, port)
