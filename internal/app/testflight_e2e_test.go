@@ -424,3 +424,32 @@ func (h *harness) threadSaysOn(n, s string) func() bool {
 		return false
 	}
 }
+
+// TestTestFlightOldBuildIsABaseline: bringing up the card of a build already
+// testable announces nothing that happened before the card existed.
+func TestTestFlightOldBuildIsABaseline(t *testing.T) {
+	h := newHarness(t)
+	h.writeYAML("%s", tfYAML(h))
+	rt := h.start()
+	ctx := h.ctx()
+	if _, _, err := rt.ASC.Builds.SetUsesNonExemptEncryption(ctx, h.ids.Build3ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.ASC.BetaGroups.AddBuild(ctx, h.ids.Build3ID, h.ids.InternalGroupID); err != nil {
+		t.Fatal(err)
+	}
+	h.slash(userAna, "testflight KotenOCR 3")
+	h.waitFor("the card showing Team", h.tfCardSays("3", "Team* (internal) — ✓ testers can install it"))
+	h.pollTestFlight()
+	if n := h.channelLines("is available to"); n != 0 {
+		t.Fatalf("an old build's availability was announced %d times", n)
+	}
+	// A change after the card exists is announced.
+	if _, _, err := rt.ASC.BetaBuilds.SubmitForReview(ctx, h.ids.Build3ID); err != nil {
+		t.Fatal(err)
+	}
+	h.pollTestFlight()
+	if n := h.channelLines("build 3 (1.1.0) is *Waiting for Beta Review*"); n != 1 {
+		t.Fatalf("the new beta review was announced %d times", n)
+	}
+}

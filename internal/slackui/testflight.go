@@ -74,7 +74,9 @@ func (b *Bot) showTestFlightCard(ctx context.Context, channel, user, appID, buil
 		}
 		b.audit(user, "show-testflight-card", appID, beta.BuildName(v.Build.Build), "ok", "card in "+channel)
 	}
-	b.tfNotices(ctx, card, v)
+	// A build's first card records what it shows as the baseline: bringing
+	// up an old build's card announces nothing that happened before it.
+	b.tfNotices(ctx, card, v, !exists)
 	return card, nil
 }
 
@@ -107,20 +109,25 @@ func (b *Bot) refreshTestFlightCard(ctx context.Context, appID, buildID string) 
 	if err != nil {
 		return v, card, err
 	}
-	b.tfNotices(ctx, card, v)
+	b.tfNotices(ctx, card, v, false)
 	return v, card, nil
 }
 
 // tfNotices posts what changed since the card last looked, once each (a
 // notice mark in the store guards every one across the poller, presses and
 // restarts; a post that fails releases its mark so it is offered again):
-// beta review states, "available to <group>", and expiry within 7 days.
-func (b *Bot) tfNotices(ctx context.Context, card store.BetaCard, v *beta.View) {
+// beta review states, "available to <group>", and expiry within 7 days. With
+// baseline, review and availability notices are marked without being
+// posted (the expiry warning still goes out).
+func (b *Bot) tfNotices(ctx context.Context, card store.BetaCard, v *beta.View, baseline bool) {
 	name := fmt.Sprintf("*%s* build %s", v.App.Name, v.Build.Build.Version)
 	if v.Build.Build.MarketingVersion != "" {
 		name += " (" + v.Build.Build.MarketingVersion + ")"
 	}
-	type notice struct{ key, text, what string }
+	type notice struct {
+		key, text, what string
+		silent          bool
+	}
 	var notices []notice
 	var available []string
 	if r := v.Build.Review; r != nil {
@@ -136,19 +143,19 @@ func (b *Bot) tfNotices(ctx context.Context, card store.BetaCard, v *beta.View) 
 			text = fmt.Sprintf("❌ %s was *rejected in beta review*. Apple's message is in App Store Connect: <%s|open the build's TestFlight page>.", name, TestFlightURL(v.App.ID, v.Build.Build.ID))
 		}
 		if text != "" {
-			notices = append(notices, notice{fmt.Sprintf("tf/%s/review/%s/%s", v.Build.Build.ID, r.ID, r.State), text, "beta review " + string(r.State)})
+			notices = append(notices, notice{fmt.Sprintf("tf/%s/review/%s/%s", v.Build.Build.ID, r.ID, r.State), text, "beta review " + string(r.State), baseline})
 		}
 	}
 	for _, g := range v.Groups {
 		if v.Available(g) {
 			available = append(available, g.ID)
 			notices = append(notices, notice{fmt.Sprintf("tf/%s/available/%s", v.Build.Build.ID, g.ID),
-				fmt.Sprintf("📲 %s is available to *%s*: its testers can install it in TestFlight.", name, g.Name), "available to " + g.Name})
+				fmt.Sprintf("📲 %s is available to *%s*: its testers can install it in TestFlight.", name, g.Name), "available to " + g.Name, baseline})
 		}
 	}
 	if v.ExpiresWithin(b.now(), beta.ExpiryWarning) {
 		notices = append(notices, notice{fmt.Sprintf("tf/%s/expiring", v.Build.Build.ID),
-			fmt.Sprintf("⌛ %s expires on %s: upload a new build to keep testing.", name, v.Build.Build.ExpirationDate.UTC().Format("2 Jan 2006")), "expires within 7 days"})
+			fmt.Sprintf("⌛ %s expires on %s: upload a new build to keep testing.", name, v.Build.Build.ExpirationDate.UTC().Format("2 Jan 2006")), "expires within 7 days", false})
 	}
 	for _, n := range notices {
 		first, err := b.store.MarkNotice(n.key, b.now())
@@ -156,7 +163,7 @@ func (b *Bot) tfNotices(ctx context.Context, card store.BetaCard, v *beta.View) 
 			b.log.Warn("marking a TestFlight notice", "err", err)
 			continue
 		}
-		if !first {
+		if !first || n.silent {
 			continue
 		}
 		if _, err := b.posters.post(ctx, card.Channel, slack.MsgOptionText(n.text, false)); err != nil {
