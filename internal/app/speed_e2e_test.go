@@ -161,3 +161,42 @@ func TestPressShowsProgressThenResult(t *testing.T) {
 		t.Errorf("the availability answer went through\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestPressRightAfterRestartShowsProgress: a bot that has just started has
+// no view of the version to draw its card from; a press still replaces the
+// card's buttons with its step at once, from the message Slack sent.
+func TestPressRightAfterRestartShowsProgress(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.start()
+	h.slash(userAna, "submit KotenOCR 1.1.0")
+	m := h.mustCard()
+	h.stop()
+	h.start()
+
+	before := len(h.slack.Calls("chat.update"))
+	h.click(userAna, "attach_build_"+h.ids.Build4ID)
+	h.waitFor("build 4 attached", h.threadSays("attached build 4"))
+	var seen []string
+	for _, c := range h.slack.Calls("chat.update")[before:] {
+		if c.Param("ts") != m.TS {
+			continue
+		}
+		blocks := payloadText([]byte(c.Param("blocks")))
+		switch {
+		case strings.Contains(blocks, "⏳ Attaching build 4…"):
+			seen = append(seen, "progress")
+			if strings.Contains(blocks, "attach_build") {
+				t.Errorf("the card in progress still offers builds: %s", blocks)
+			}
+		case strings.Contains(blocks, "✓ Build 4"):
+			seen = append(seen, "attached")
+		}
+	}
+	if got := strings.Join(seen, ","); got != "progress,attached" {
+		t.Errorf("the card went through %q, want progress then attached", got)
+	}
+	if n := h.ephemeralCount(userAna, "⏳"); n != 0 {
+		t.Errorf("%d progress lines went to the presser privately; the card shows it", n)
+	}
+}

@@ -143,9 +143,50 @@ func (b *Bot) refreshCardFrom(ctx context.Context, appID, versionID string, v *r
 // review…") until the result replaces it. Without a recent view of the
 // version to draw the card from, the presser gets the line privately.
 func (b *Bot) showPending(ctx context.Context, cb slack.InteractionCallback, appID, versionID, text string) {
-	if !b.pendingOnCard(ctx, appID, versionID, text) {
+	if !b.pendingOnCard(ctx, appID, versionID, text) && !b.pendingOnMessage(ctx, cb, text) {
 		b.tell(ctx, cb, text)
 	}
+}
+
+// pendingOnMessage shows text in place of the buttons of the message that
+// was pressed (Refresh stays, as on a card drawn with a step in progress),
+// from the blocks Slack sent with the press: no view of the version is
+// needed, and right after a restart there is none yet.
+func (b *Bot) pendingOnMessage(ctx context.Context, cb slack.InteractionCallback, text string) bool {
+	ts := cb.Container.MessageTs
+	if ts == "" {
+		ts = cb.Message.Timestamp
+	}
+	if ts == "" || cb.Channel.ID == "" || len(cb.Message.Blocks.BlockSet) == 0 {
+		return false
+	}
+	blocks := make([]slack.Block, 0, len(cb.Message.Blocks.BlockSet))
+	replaced := false
+	for _, bl := range cb.Message.Blocks.BlockSet {
+		if a, ok := bl.(*slack.ActionBlock); ok && a.BlockID == "card_actions" && a.Elements != nil {
+			var keep []slack.BlockElement
+			for _, e := range a.Elements.ElementSet {
+				if btn, ok := e.(*slack.ButtonBlockElement); ok && btn.ActionID == actRefresh {
+					keep = append(keep, btn)
+				}
+			}
+			blocks = append(blocks, slack.NewContextBlock("card_progress", mrkdwn(text)))
+			if len(keep) > 0 {
+				blocks = append(blocks, slack.NewActionBlock("card_actions", keep...))
+			}
+			replaced = true
+			continue
+		}
+		blocks = append(blocks, bl)
+	}
+	if !replaced {
+		return false
+	}
+	if err := b.posters.update(ctx, cb.Channel.ID, ts, slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(text, false)); err != nil {
+		b.log.Warn("showing progress on the pressed message", "err", err)
+		return false
+	}
+	return true
 }
 
 // pendingOnCard shows text as the card's step in progress, drawn from the
