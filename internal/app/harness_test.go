@@ -204,6 +204,15 @@ func (h *harness) run(cfg *config.Config, o app.Options) *app.Runtime {
 	if err := h.slack.Connected(h.ctx()); err != nil {
 		h.t.Fatalf("bot did not connect: %v", err)
 	}
+	// The stand-in counts the bot connected once it accepts the socket; the
+	// bot itself once it has read Slack's hello, a moment later (under load,
+	// later than a test's first look at /healthz). Wait for both.
+	for deadline := time.Now().Add(10 * time.Second); !rt.Bot.Connected(); {
+		if time.Now().After(deadline) {
+			h.t.Fatal("the bot never saw its Slack connection")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	h.t.Cleanup(h.stop)
 	return rt
 }
