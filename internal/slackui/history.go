@@ -17,28 +17,29 @@ type historyVerb struct{ past, base string }
 // the kinds audited outside it). A refusal records what was refused either
 // as one of these kinds or already in words ("pause the phased release of").
 var historyVerbs = map[string]historyVerb{
-	"attach-build":      {"attached a build to %s", "attach a build to %s"},
-	"submit":            {"submitted %s for review", "submit %s for review"},
-	"release":           {"released %s", "release %s"},
-	"cancel":            {"cancelled the review submission of %s", "cancel the review submission of %s"},
-	"create-version":    {"created version %s", "create version %s"},
-	"set-notes":         {"set What's New of %s", "set What's New of %s"},
-	"release-options":   {"set how %s is released", "set how %s is released"},
-	"show-card":         {"posted the card of %s", "post the card of %s"},
-	"watch":             {"started posting the review-state changes of %s", "change where the review-state changes of %s are posted"},
-	"unwatch":           {"stopped posting the review-state changes of %s", "change where the review-state changes of %s are posted"},
-	"submit-iap":        {"submitted an in-app purchase of %s", "submit an in-app purchase of %s"},
-	"availability":      {"made %s available in every territory", "change the availability of %s"},
-	"phased-paused":     {"paused the phased release of %s", "pause the phased release of %s"},
-	"phased-active":     {"resumed the phased release of %s", "resume the phased release of %s"},
-	"phased-complete":   {"completed the phased release of %s", "complete the phased release of %s"},
-	"beta-add-group":    {"added %s to a TestFlight group", "add %s to a TestFlight group"},
-	"beta-remove-group": {"removed %s from a TestFlight group", "remove %s from a TestFlight group"},
-	"beta-review":       {"submitted %s for beta review", "submit %s for beta review"},
-	"beta-what-to-test": {"changed What to Test of %s", "change What to Test of %s"},
-	"export-compliance": {"answered export compliance for %s", "answer export compliance for %s"},
-	"tester-add":        {"added a tester to %s", "add a tester to %s"},
-	"tester-remove":     {"removed a tester from %s", "remove a tester from %s"},
+	"attach-build":         {"attached a build to %s", "attach a build to %s"},
+	"submit":               {"submitted %s for review", "submit %s for review"},
+	"release":              {"released %s", "release %s"},
+	"cancel":               {"cancelled the review submission of %s", "cancel the review submission of %s"},
+	"create-version":       {"created version %s", "create version %s"},
+	"set-notes":            {"set What's New of %s", "set What's New of %s"},
+	"release-options":      {"set how %s is released", "set how %s is released"},
+	"show-card":            {"posted the card of %s", "post the card of %s"},
+	"watch":                {"started posting the review-state changes of %s", "change where the review-state changes of %s are posted"},
+	"unwatch":              {"stopped posting the review-state changes of %s", "change where the review-state changes of %s are posted"},
+	"submit-iap":           {"submitted an in-app purchase of %s", "submit an in-app purchase of %s"},
+	"availability":         {"made %s available in every territory", "change the availability of %s"},
+	"phased-paused":        {"paused the phased release of %s", "pause the phased release of %s"},
+	"phased-active":        {"resumed the phased release of %s", "resume the phased release of %s"},
+	"phased-complete":      {"completed the phased release of %s", "complete the phased release of %s"},
+	"beta-add-group":       {"added %s to a TestFlight group", "add %s to a TestFlight group"},
+	"beta-remove-group":    {"removed %s from a TestFlight group", "remove %s from a TestFlight group"},
+	"beta-review":          {"submitted %s for beta review", "submit %s for beta review"},
+	"beta-what-to-test":    {"changed What to Test of %s", "change What to Test of %s"},
+	"export-compliance":    {"answered export compliance for %s", "answer export compliance for %s"},
+	"tester-add":           {"added a tester to %s", "add a tester to %s"},
+	"tester-remove":        {"removed a tester from %s", "remove a tester from %s"},
+	"show-testflight-card": {"posted the TestFlight card of %s", "post the TestFlight card of %s"},
 }
 
 // opaqueIDRe matches ids that mean nothing to a person: UUIDs and long
@@ -58,6 +59,9 @@ func historyLine(app asc.App, e store.AuditEntry) string {
 	}
 	if e.Action == "state" {
 		return sentence(stateSentence(target, e.Detail))
+	}
+	if e.Action == "testflight-state" { // a TestFlight notice: "available to Team"
+		return sentence(target + " in TestFlight: " + e.Detail)
 	}
 	verb, known := historyVerbs[e.Action]
 	if !known { // a refusal worded already, or a kind this list lacks

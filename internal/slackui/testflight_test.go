@@ -11,6 +11,7 @@ import (
 	"github.com/ascbot/ascbot/internal/asc"
 	"github.com/ascbot/ascbot/internal/beta"
 	"github.com/ascbot/ascbot/internal/slacksim"
+	"github.com/ascbot/ascbot/internal/store"
 )
 
 func fixtureBetaView() *beta.View {
@@ -226,4 +227,27 @@ func FuzzParseWhatToTest(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestHistoryWordsTestFlight(t *testing.T) {
+	t.Parallel()
+	app := asc.App{ID: "6400007919", Name: "KotenOCR"}
+	tests := []struct {
+		e    store.AuditEntry
+		want string
+	}{
+		{store.AuditEntry{Action: "testflight-state", Version: "build 5 (1.1.0)", Result: "notice", Detail: "available to Team"},
+			"KotenOCR build 5 (1.1.0) in TestFlight: available to Team."},
+		{store.AuditEntry{User: "U0ANA", Action: "beta-review", Version: "build 5 (1.1.0)", Result: "ok", Detail: "submitted for beta review"},
+			"<@U0ANA> submitted KotenOCR build 5 (1.1.0) for beta review (submitted for beta review)."},
+		{store.AuditEntry{User: "U0CAROL", Action: "tester-add", Version: "s***e@example.com", Result: "refused", Detail: "not in testers"},
+			"<@U0CAROL> was refused: they may not add a tester to KotenOCR s***e@example.com (not in testers)."},
+		{store.AuditEntry{User: "U0ANA", Action: "show-testflight-card", Version: "build 5 (1.1.0)", Result: "ok"},
+			"<@U0ANA> posted the TestFlight card of KotenOCR build 5 (1.1.0)."},
+	}
+	for _, tt := range tests {
+		if got := historyLine(app, tt.e); got != tt.want {
+			t.Errorf("historyLine(%+v) = %q, want %q", tt.e, got, tt.want)
+		}
+	}
 }
