@@ -27,17 +27,17 @@ const clockSkew = 60 * time.Second
 var errAuth = errors.New("not authorized")
 
 // authenticate verifies "Authorization: Bearer <jwt>" the way Apple does and
-// returns the key id it was signed with.
-func (s *Server) authenticate(header string, now time.Time) (string, error) {
+// returns the key id it was signed with and that key's team.
+func (s *Server) authenticate(header string, now time.Time) (string, string, error) {
 	const prefix = "Bearer "
 	if !strings.HasPrefix(header, prefix) {
-		return "", fmt.Errorf("%w: no bearer token", errAuth)
+		return "", "", fmt.Errorf("%w: no bearer token", errAuth)
 	}
 	raw := strings.TrimSpace(strings.TrimPrefix(header, prefix))
 	if raw == "" {
-		return "", fmt.Errorf("%w: empty bearer token", errAuth)
+		return "", "", fmt.Errorf("%w: empty bearer token", errAuth)
 	}
-	var kid string
+	var kid, issuer, team string
 	claims := jwt.MapClaims{}
 	parser := jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodES256.Alg()}), jwt.WithoutClaimsValidation())
 	_, err := parser.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
@@ -45,40 +45,40 @@ func (s *Server) authenticate(header string, now time.Time) (string, error) {
 			return nil, fmt.Errorf("header typ %q is not JWT", typ)
 		}
 		k, _ := t.Header["kid"].(string)
-		key, ok := s.opt.Keys[k]
-		if !ok || k == "" {
-			return nil, fmt.Errorf("unknown kid")
+		key, iss, tm, ok := s.keyFor(k)
+		if !ok {
+			return nil, fmt.Errorf("unknown or revoked kid")
 		}
-		kid = k
+		kid, issuer, team = k, iss, tm
 		return key, nil
 	})
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", errAuth, err)
+		return "", "", fmt.Errorf("%w: %w", errAuth, err)
 	}
-	if iss, _ := claims["iss"].(string); iss == "" || iss != s.opt.IssuerID {
-		return "", fmt.Errorf("%w: wrong issuer", errAuth)
+	if iss, _ := claims["iss"].(string); iss == "" || iss != issuer {
+		return "", "", fmt.Errorf("%w: wrong issuer", errAuth)
 	}
 	if !audienceOK(claims["aud"]) {
-		return "", fmt.Errorf("%w: wrong audience", errAuth)
+		return "", "", fmt.Errorf("%w: wrong audience", errAuth)
 	}
 	iat, ok := numericDate(claims["iat"])
 	if !ok {
-		return "", fmt.Errorf("%w: iat missing", errAuth)
+		return "", "", fmt.Errorf("%w: iat missing", errAuth)
 	}
 	exp, ok := numericDate(claims["exp"])
 	if !ok {
-		return "", fmt.Errorf("%w: exp missing", errAuth)
+		return "", "", fmt.Errorf("%w: exp missing", errAuth)
 	}
 	if iat.After(now.Add(clockSkew)) {
-		return "", fmt.Errorf("%w: iat in the future", errAuth)
+		return "", "", fmt.Errorf("%w: iat in the future", errAuth)
 	}
 	if !exp.After(now) {
-		return "", fmt.Errorf("%w: token expired", errAuth)
+		return "", "", fmt.Errorf("%w: token expired", errAuth)
 	}
 	if exp.Sub(iat) > MaxTokenLifetime {
-		return "", fmt.Errorf("%w: lifetime %s over %s", errAuth, exp.Sub(iat), MaxTokenLifetime)
+		return "", "", fmt.Errorf("%w: lifetime %s over %s", errAuth, exp.Sub(iat), MaxTokenLifetime)
 	}
-	return kid, nil
+	return kid, team, nil
 }
 
 func audienceOK(v any) bool {

@@ -12,6 +12,9 @@ import (
 type App struct {
 	ID, Name, BundleID, SKU, PrimaryLocale string
 	Locales                                []string
+	// Team is the team whose keys see the app ("" = the team of
+	// Options.Keys); see Team.
+	Team string
 }
 
 // VersionSeed seeds an app store version. Platform defaults to IOS, State to
@@ -137,7 +140,7 @@ func (s *Server) AddApp(a App) string {
 	if a.SKU == "" {
 		a.SKU = a.BundleID
 	}
-	s.st.apps[id] = &app{id: id, name: a.Name, bundleID: a.BundleID, sku: a.SKU, primaryLocale: a.PrimaryLocale, locales: locales, seq: seq}
+	s.st.apps[id] = &app{id: id, name: a.Name, bundleID: a.BundleID, sku: a.SKU, primaryLocale: a.PrimaryLocale, team: a.Team, locales: locales, seq: seq}
 	return id
 }
 

@@ -25,10 +25,14 @@
 // does not declare on an existing path is Apple's 403 FORBIDDEN_ERROR
 // ("The resource 'x' does not allow 'DELETE'…").
 //
-// JWTs are verified like Apple: ES256 only, typ JWT, kid in Options.Keys,
-// iss == Options.IssuerID (individual keys with sub are not modelled), aud
+// JWTs are verified like Apple: ES256 only, typ JWT, kid in Options.Keys (or
+// a Team's keys) and not revoked (RevokeKey), iss == that key's issuer
+// (individual keys with sub are not modelled), aud
 // appstoreconnect-v1, iat present and at most 60 s in the future, exp present
-// and after now, exp-iat ≤ 20 min, signature valid for that kid.
+// and after now, exp-iat ≤ 20 min, signature valid for that kid. Several
+// teams: a key sees only its team's apps and everything under them; another
+// team's resource is 404 in a path and 409 RELATIONSHIP.INVALID in a body,
+// as if it did not exist (see Team for the sources).
 //
 // # Documents
 //

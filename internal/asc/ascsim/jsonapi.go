@@ -452,6 +452,7 @@ func (s *Server) single(c *reqCtx, r *ref) *document {
 
 // collection filters, sorts, pages and renders refs as a document.
 func (s *Server) collection(c *reqCtx, refs []ref) (*document, *apiError) {
+	refs = s.visible(c, refs)
 	views := make([]*view, 0, len(refs))
 	for _, r := range refs {
 		if v := s.view(r); v != nil {

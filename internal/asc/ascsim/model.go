@@ -119,6 +119,7 @@ func holdsItems(state string) bool {
 
 type app struct {
 	id, name, bundleID, sku, primaryLocale string
+	team                                   string // see Team
 	locales                                []string
 	seq                                    int
 }

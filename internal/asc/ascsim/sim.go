@@ -33,6 +33,9 @@ type Options struct {
 	Keys map[string]*ecdsa.PublicKey
 	// IssuerID is the iss every token must carry.
 	IssuerID string
+	// Teams are further teams, each with its own issuer, keys and apps
+	// (App.Team); Keys and IssuerID above are the team named "".
+	Teams []Team
 	// Clock defaults to time.Now.
 	Clock func() time.Time
 	// HourlyLimit is user-hour-lim (default 3600), counted per key over a
@@ -95,6 +98,7 @@ type Server struct {
 	mu      sync.Mutex
 	st      *store
 	windows map[string][]time.Time // key id -> request times in the last hour
+	revoked map[string]bool        // key ids revoked (RevokeKey)
 	faults  []*Fault
 	latency time.Duration
 	reqs    []RequestLog
@@ -261,6 +265,7 @@ type reqCtx struct {
 	r     *http.Request
 	op    *ascspec.Operation
 	id    string // the {id} path segment, when the template has one
+	team  string // the team of the key that signed the request
 	query map[string][]string
 	body  *inDoc
 	now   time.Time
@@ -305,7 +310,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	now := s.now()
-	kid, authErr := s.authenticate(r.Header.Get("Authorization"), now)
+	kid, team, authErr := s.authenticate(r.Header.Get("Authorization"), now)
 	if authErr != nil {
 		s.log.Debug("asc auth refused", "reason", authErr.Error())
 		s.mu.Lock()
@@ -348,9 +353,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, aerr, rem, 0)
 		return
 	}
+	c.team = team
 	h := s.routes[c.op.Method+" "+c.op.Path]
 	s.mu.Lock()
-	doc, aerr := h(c)
+	doc, aerr := any(nil), s.checkTeam(c)
+	if aerr == nil {
+		doc, aerr = h(c)
+	}
 	s.mu.Unlock()
 	if aerr != nil {
 		s.writeError(w, aerr, rem, 0)
