@@ -19,6 +19,13 @@
 //	ASCBOT_LOG_LEVEL      debug|info|warn|error, default info
 //	ASCBOT_SANDBOX_STAGE  duration of each review stage in sandbox, default 1m
 //
+// The YAML's keys: list adds App Store Connect API keys beside the one the
+// ASC_* variables configure (named "default"); each app names its key with
+// key: (default "default"). A key's private key comes from its
+// private_key_path file or its private_key_env variable, never from the
+// YAML. With keys: given and no ASC_* variable set there is no default key
+// and every app must name one.
+//
 // Which credentials are required depends on the Mode: ModeNormal needs the
 // Slack tokens and all App Store Connect credentials; ModeSandbox needs only
 // the Slack tokens (App Store Connect variables are ignored); ModeDemo needs
@@ -48,6 +55,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -118,6 +126,13 @@ type Config struct {
 	// Location is the team's time zone (YAML timezone, an IANA name; default
 	// UTC): scheduled release dates are chosen and shown in it, stored as UTC.
 	Location *time.Location
+	// Keys are every App Store Connect API key: the one the ASC_*
+	// variables configure (named DefaultKey) first, when they do, then the
+	// YAML's keys. In sandbox and demo modes they carry no key material.
+	Keys []Key
+	// Warnings are problems that do not stop the bot (a key no app uses),
+	// logged at start.
+	Warnings []string
 }
 
 // Zone is the team's time zone, UTC when none is configured.
@@ -132,7 +147,10 @@ func (c *Config) Zone() *time.Location {
 type App struct {
 	ID       string `yaml:"id"`        // App Store Connect app id
 	BundleID string `yaml:"bundle_id"` // alternative to ID
-	Channel  string `yaml:"channel"`   // Slack channel for review-state changes
+	// Key names the API key (keys[].name) whose team owns the app; ""
+	// means DefaultKey. See KeyName.
+	Key     string `yaml:"key"`
+	Channel string `yaml:"channel"` // Slack channel for review-state changes
 	// Approvers are Slack users (U…/W…) and user groups (S…) who may release.
 	// Empty means the top-level approvers (see EffectiveApprovers).
 	Approvers []string `yaml:"approvers"`
@@ -161,6 +179,7 @@ type File struct {
 	TimeZone  string         `yaml:"timezone"`
 	Location  *time.Location `yaml:"-"`
 	Approvers []string       `yaml:"approvers"`
+	Keys      []Key          `yaml:"keys"`
 	Apps      []App          `yaml:"apps"`
 
 	pollGiven bool // poll was set in the file, not defaulted
@@ -292,20 +311,33 @@ func Load(getenv func(string) string, mode Mode) (*Config, error) {
 		path, explicit = DefaultConfigFile, false
 	}
 	var f *File
+	fileOK := true
 	data, err := os.ReadFile(path)
 	switch {
 	case err == nil:
 		if f, err = parse(path, data); err != nil {
 			errs.add(err)
+			fileOK = false
 			break
 		}
 		c.ConfigPath = path
-		c.Poll, c.Approvers, c.Apps, c.Location = f.Poll, f.Approvers, f.Apps, f.Location
+		c.Poll, c.Approvers, c.Apps, c.Location, c.Keys = f.Poll, f.Approvers, f.Apps, f.Location, f.Keys
 	case !explicit && errors.Is(err, fs.ErrNotExist):
 		f, _ = parse(path, nil) // defaults only
 		c.Poll, c.Location = f.Poll, f.Location
 	default:
 		errs.add(&Error{Field: "ASCBOT_CONFIG", Problem: "reading " + path, Err: pathCause(err)})
+		fileOK = false
+	}
+	if fileOK {
+		noDefault := c.Mode == ModeNormal && noASCVars(env)
+		if noDefault && len(c.Keys) > 0 {
+			// keys: and no ASC_* at all: no default key, not a mistake.
+			errs = slices.DeleteFunc(errs, func(e *Error) bool {
+				return e.Field == "ASC_KEY_ID" || e.Field == "ASC_ISSUER_ID" || e.Field == "ASC_PRIVATE_KEY_PATH"
+			})
+		}
+		loadKeys(c, getenv, noDefault, &errs)
 	}
 	if err := errs.err(); err != nil {
 		return nil, err
@@ -415,24 +447,20 @@ func loadASC(c *Config, env func(string) string, errs *problems) {
 	case path != "" && text != "":
 		errs.add(fieldErr("ASC_PRIVATE_KEY", "set only one of ASC_PRIVATE_KEY_PATH and ASC_PRIVATE_KEY"))
 	case path != "":
-		data, err := os.ReadFile(path)
+		key, err := readKeyFile("ASC_PRIVATE_KEY_PATH", path)
 		if err != nil {
-			errs.add(&Error{Field: "ASC_PRIVATE_KEY_PATH", Problem: "reading " + path, Err: pathCause(err)})
-			return
-		}
-		if !validP256Key(data) {
-			errs.add(fieldErr("ASC_PRIVATE_KEY_PATH", "not a PKCS#8 PEM EC P-256 key"))
+			errs.add(err)
 			return
 		}
 		c.ASC.PrivateKeyPath = path
-		c.ASC.PrivateKey = Secret(data)
+		c.ASC.PrivateKey = key
 	case text != "":
-		text = strings.TrimSpace(strings.ReplaceAll(text, `\n`, "\n"))
-		if !validP256Key([]byte(text)) {
-			errs.add(fieldErr("ASC_PRIVATE_KEY", "not a PKCS#8 PEM EC P-256 key"))
+		key, err := readKeyText("ASC_PRIVATE_KEY", text)
+		if err != nil {
+			errs.add(err)
 			return
 		}
-		c.ASC.PrivateKey = Secret(text + "\n")
+		c.ASC.PrivateKey = key
 	default:
 		errs.add(fieldErr("ASC_PRIVATE_KEY_PATH", "missing (or set ASC_PRIVATE_KEY)"))
 	}

@@ -156,6 +156,9 @@ func (f *File) defaultAndValidate() error {
 		return fieldErr("timezone", fmt.Sprintf("%q is not an IANA time zone name like Asia/Tokyo or UTC", f.TimeZone))
 	}
 	f.Location = loc
+	if err := f.validateKeys(); err != nil {
+		return err
+	}
 	seen := map[string]int{}
 	for i := range f.Apps {
 		a := &f.Apps[i]
