@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,8 +39,13 @@ type Options struct {
 	// Sim, when set in sandbox or demo mode, is the simulator to use instead
 	// of a freshly seeded one (the demo and tests drive it).
 	Sim *ascsim.Server
-	// SimKey is the key the simulator trusts for Sim (kid, issuer, key).
+	// SimKey is the key the simulator trusts for Sim (kid, issuer, key):
+	// the config's default key.
 	SimKey *SimKey
+	// SimKeys are the keys of the config's other keys (by name) that Sim
+	// trusts, each in its own team; missing ones are made up in a freshly
+	// seeded simulator.
+	SimKeys map[string]*SimKey
 	// Ready is called once everything runs.
 	Ready func(*Runtime)
 	// ASCRetry overrides the client's retry policy (tests).
@@ -61,10 +68,12 @@ type Runtime struct {
 	Release  *release.Service
 	Watcher  *watch.Watcher
 	Store    *store.Store
-	ASC      *asc.Client
+	ASC      *asc.Client            // the first key's client
+	Clients  map[string]*asc.Client // every key's client, by key name
 	Sim      *ascsim.Server
 	Metrics  *metrics.Metrics
-	HTTPAddr string // the listener's address when ASCBOT_HTTP_ADDR is set
+	HTTPAddr string   // the listener's address when ASCBOT_HTTP_ADDR is set
+	Warnings []string // the config's warnings and the start-up check's (an app its key cannot see), each logged
 }
 
 // Run runs the bot until ctx is cancelled (clean shutdown: in-flight
@@ -93,12 +102,17 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (err error) {
 	}
 	logStart(log, cfg)
 	m := metrics.New()
+	m.Keys(cfg.KeyNames()...)
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
 
-	client, sim, stopSim, err := ascClient(cfg, o, now, log, m)
+	clients, sim, stopSim, err := ascClients(cfg, o, now, log, m)
 	if err != nil {
 		return err
 	}
 	defer stopSim()
+	client := clients[cfg.Keys[0].Name]
 
 	api := slack.New(cfg.Slack.BotToken.Reveal(),
 		slack.OptionAppLevelToken(cfg.Slack.AppToken.Reveal()),
@@ -109,7 +123,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (err error) {
 	}
 	sm := socketmode.New(api, o.SocketOptions...)
 	bot := slackui.New(slackui.Options{Socket: sm, Store: st, Logger: log, Clock: now, Metrics: m, Sandbox: cfg.Mode != config.ModeNormal})
-	rel := release.New(release.Options{ASC: client, Store: st, Config: cfg, Groups: bot.Groups(), Logger: log, Clock: now})
+	rel := release.New(release.Options{ASC: client, Keys: clients, Store: st, Config: cfg, Groups: bot.Groups(), Logger: log, Clock: now})
 	bot.SetRelease(rel)
 	bot.SetBeta(beta.New(beta.Options{Release: rel, Store: st, Logger: log, Clock: now}))
 
@@ -124,7 +138,8 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (err error) {
 	}
 	bot.SetWatcher(w)
 
-	rt := &Runtime{Bot: bot, Release: rel, Watcher: w, Store: st, ASC: client, Sim: sim, Metrics: m}
+	rt := &Runtime{Bot: bot, Release: rel, Watcher: w, Store: st, ASC: client, Clients: clients, Sim: sim, Metrics: m}
+	rt.Warnings = append(slices.Clone(cfg.Warnings), checkAppKeys(ctx, cfg, rel, log)...)
 	var srv *http.Server
 	if cfg.HTTPAddr != "" {
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -283,33 +298,45 @@ func prune(ctx context.Context, st *store.Store, now func() time.Time, log *slog
 	}
 }
 
-// ascClient returns the App Store Connect client: Apple's API with the
-// configured key, or in sandbox and demo modes the built-in simulator.
-func ascClient(cfg *config.Config, o Options, now func() time.Time, log *slog.Logger, m *metrics.Metrics) (*asc.Client, *ascsim.Server, func(), error) {
-	opts := []asc.Option{asc.WithLogger(log), asc.WithObserver(m.ObserveASC), asc.WithClock(now)}
-	if o.ASCRetry != nil {
-		opts = append(opts, asc.WithRetryPolicy(*o.ASCRetry))
+// ascClients returns a client per API key (config.Keys), each with its own
+// token, rate-limit budget and metrics label: Apple's API with the
+// configured keys, or in sandbox and demo modes the built-in simulator,
+// where each key other than the default one is its own team.
+func ascClients(cfg *config.Config, o Options, now func() time.Time, log *slog.Logger, m *metrics.Metrics) (map[string]*asc.Client, *ascsim.Server, func(), error) {
+	opts := func(key string) []asc.Option {
+		opts := []asc.Option{asc.WithLogger(log.With("key", key)), asc.WithObserver(m.ASCObserver(key)), asc.WithClock(now)}
+		if o.ASCRetry != nil {
+			opts = append(opts, asc.WithRetryPolicy(*o.ASCRetry))
+		}
+		if o.ASCCallTimeout > 0 {
+			opts = append(opts, asc.WithCallTimeout(o.ASCCallTimeout))
+		}
+		return opts
 	}
-	if o.ASCCallTimeout > 0 {
-		opts = append(opts, asc.WithCallTimeout(o.ASCCallTimeout))
-	}
+	clients := map[string]*asc.Client{}
 	if cfg.Mode == config.ModeNormal {
-		key, err := asc.ParsePrivateKey([]byte(cfg.ASC.PrivateKey.Reveal()))
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("reading the App Store Connect key: %w", err)
+		for _, k := range cfg.Keys {
+			key, err := asc.ParsePrivateKey([]byte(k.PrivateKey.Reveal()))
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("reading the App Store Connect key %q: %w", k.Name, err)
+			}
+			c, err := asc.NewClient(asc.Credentials{KeyID: k.KeyID, IssuerID: k.IssuerID, PrivateKey: key}, append(opts(k.Name), asc.WithBaseURL(cfg.ASC.APIURL))...)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("creating the App Store Connect client for key %q: %w", k.Name, err)
+			}
+			clients[k.Name] = c
 		}
-		c, err := asc.NewClient(asc.Credentials{KeyID: cfg.ASC.KeyID, IssuerID: cfg.ASC.IssuerID, PrivateKey: key}, append(opts, asc.WithBaseURL(cfg.ASC.APIURL))...)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("creating the App Store Connect client: %w", err)
-		}
-		return c, nil, func() {}, nil
+		return clients, nil, func() {}, nil
 	}
-	sim, key := o.Sim, o.SimKey
+	sim, keys := o.Sim, map[string]*SimKey{}
+	for n, k := range o.SimKeys {
+		keys[n] = k
+	}
+	if o.SimKey != nil {
+		keys[config.DefaultKey] = o.SimKey
+	}
 	if sim == nil {
-		kid, iss, pk := ascsim.NewTestKey()
-		key = &SimKey{KeyID: kid, IssuerID: iss, Key: pk}
-		sim = ascsim.New(ascsim.Options{Keys: map[string]*ecdsa.PublicKey{kid: &pk.PublicKey}, IssuerID: iss, ReviewStage: cfg.SandboxStage, Clock: now, Logger: log})
-		sim.SeedDemo()
+		sim = newSandboxSim(cfg, keys, now, log)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -317,18 +344,121 @@ func ascClient(cfg *config.Config, o Options, now func() time.Time, log *slog.Lo
 	}
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	c, err := asc.NewClient(asc.Credentials{KeyID: key.KeyID, IssuerID: key.IssuerID, PrivateKey: key.Key}, append(opts, asc.WithBaseURL("http://"+ln.Addr().String()))...)
-	if err != nil {
-		_ = srv.Close()
-		return nil, nil, nil, fmt.Errorf("creating the simulator client: %w", err)
+	for _, k := range cfg.Keys {
+		key := keys[k.Name]
+		if key == nil {
+			_ = srv.Close()
+			return nil, nil, nil, fmt.Errorf("creating the simulator client: the simulator has no key %q", k.Name)
+		}
+		c, err := asc.NewClient(asc.Credentials{KeyID: key.KeyID, IssuerID: key.IssuerID, PrivateKey: key.Key}, append(opts(k.Name), asc.WithBaseURL("http://"+ln.Addr().String()))...)
+		if err != nil {
+			_ = srv.Close()
+			return nil, nil, nil, fmt.Errorf("creating the simulator client: %w", err)
+		}
+		clients[k.Name] = c
 	}
-	log.Info("using the built-in App Store Connect simulator", "mode", cfg.Mode.String())
-	return c, sim, func() {
+	log.Info("using the built-in App Store Connect simulator", "mode", cfg.Mode.String(), "keys", len(clients))
+	return clients, sim, func() {
 		_ = srv.Close()
 		if o.Sim == nil {
 			sim.Close()
 		}
 	}, nil
+}
+
+// newSandboxSim makes the sandbox's and demo's simulator: the demo apps in
+// the default key's team and, for every other key in the config, a team of
+// its own holding one sample app, so two teams can be tried side by side.
+// It fills keys with the made-up keys.
+func newSandboxSim(cfg *config.Config, keys map[string]*SimKey, now func() time.Time, log *slog.Logger) *ascsim.Server {
+	mk := func() *SimKey {
+		kid, iss, pk := ascsim.NewTestKey()
+		return &SimKey{KeyID: kid, IssuerID: iss, Key: pk}
+	}
+	def := mk()
+	keys[config.DefaultKey] = def
+	var teams []ascsim.Team
+	for _, k := range cfg.Keys {
+		if k.Name == config.DefaultKey {
+			continue
+		}
+		sk := mk()
+		keys[k.Name] = sk
+		teams = append(teams, ascsim.Team{Name: k.Name, IssuerID: sk.IssuerID, Keys: map[string]*ecdsa.PublicKey{sk.KeyID: &sk.Key.PublicKey}})
+	}
+	sim := ascsim.New(ascsim.Options{Keys: map[string]*ecdsa.PublicKey{def.KeyID: &def.Key.PublicKey}, IssuerID: def.IssuerID,
+		Teams: teams, ReviewStage: cfg.SandboxStage, Clock: now, Logger: log})
+	sim.SeedDemo()
+	for _, t := range teams {
+		id := sim.AddApp(ascsim.App{Name: "Stamp Rally", BundleID: "com.example." + strings.ReplaceAll(t.Name, "_", "-") + ".stamprally", Team: t.Name})
+		sim.AddBuild(id, ascsim.BuildSeed{Version: "1", MarketingVersion: "1.0"})
+		sim.AddVersion(id, ascsim.VersionSeed{VersionString: "1.0"})
+	}
+	return sim
+}
+
+// checkAppKeys reads every configured app with its key once at start and
+// returns a warning for each app the key cannot see (a wrong key:, or an
+// app of another team). It never stops the bot: Apple may be down.
+func checkAppKeys(ctx context.Context, cfg *config.Config, rel *release.Service, log *slog.Logger) []string {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		warnings []string
+		wg       sync.WaitGroup
+		listed   = map[string][]asc.App{} // key → its apps, for bundle ids
+		listErr  = map[string]error{}
+		listOnce sync.Mutex
+	)
+	list := func(key string) ([]asc.App, error) {
+		listOnce.Lock()
+		defer listOnce.Unlock()
+		if apps, ok := listed[key]; ok || listErr[key] != nil {
+			return apps, listErr[key]
+		}
+		c, _ := rel.Client(key)
+		apps, _, err := c.Apps.List(ctx)
+		listed[key], listErr[key] = apps, err
+		return apps, err
+	}
+	for i, a := range cfg.Apps {
+		wg.Go(func() {
+			c, ok := rel.Client(a.KeyName())
+			if !ok {
+				return
+			}
+			name, seen := a.ID, false
+			var err error
+			if a.ID != "" {
+				_, _, err = c.Apps.Get(ctx, a.ID)
+				seen = err == nil
+			} else {
+				name = a.BundleID
+				var apps []asc.App
+				apps, err = list(a.KeyName())
+				for _, x := range apps {
+					seen = seen || strings.EqualFold(x.BundleID, a.BundleID)
+				}
+			}
+			var w string
+			switch {
+			case seen:
+				return
+			case err == nil || asc.IsNotFound(err):
+				w = fmt.Sprintf("config: apps[%d].key: key %q cannot see app %s (another team's app, or a wrong key)", i, a.KeyName(), name)
+			default:
+				w = fmt.Sprintf("config: apps[%d].key: could not check that key %q sees app %s: %v", i, a.KeyName(), name, err)
+			}
+			log.Warn(w)
+			mu.Lock()
+			warnings = append(warnings, w)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	slices.Sort(warnings)
+	return warnings
 }
 
 // webhookSecrets maps app ids to their webhook secrets. Apps named by bundle
@@ -413,6 +543,36 @@ func Handler(rt *Runtime) http.Handler {
 			// Parts of announcements given up (a channel refusing the bot):
 			// reported, not a reason to restart.
 			body["undelivered"] = u
+		}
+		// Each API key polls with its own budget and fails on its own.
+		keys, failing := map[string]any{}, []string{}
+		for _, ks := range rt.Watcher.KeyStatuses() {
+			k := map[string]any{
+				"poll_effective": ks.Effective.String(),
+				"poll_stretched": ks.Stretched,
+				"rate_remaining": ks.HourRemaining,
+			}
+			if !ks.LastGoodPoll.IsZero() {
+				k["last_good_poll"] = ks.LastGoodPoll.UTC().Format(time.RFC3339)
+			}
+			if ks.LastError != "" {
+				k["last_poll_error"] = ks.LastError
+			}
+			if ks.BackoffUntil.After(time.Now()) {
+				k["backoff_until"] = ks.BackoffUntil.UTC().Format(time.RFC3339)
+			}
+			if ks.Failures > 0 {
+				k["poll_failures"] = ks.Failures
+			}
+			if ks.Failures >= watch.FailingAfter {
+				// Only this key's apps go unannounced; the bot is up.
+				failing = append(failing, ks.Key)
+			}
+			keys[ks.Key] = k
+		}
+		body["keys"] = keys
+		if len(failing) > 0 {
+			body["failing_keys"] = failing
 		}
 		code := http.StatusOK
 		body["status"] = "ok"

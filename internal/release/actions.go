@@ -219,12 +219,13 @@ func MentionList(ids []string) string { return mentionList(ids) }
 
 // CreateVersion creates version versionString of app on platform.
 func (s *Service) CreateVersion(ctx context.Context, user string, app asc.App, versionString string, platform asc.Platform) (*asc.AppStoreVersion, error) {
+	api := s.ASCFor(app.ID)
 	if err := s.requireSubmitter(ctx, user, "create a version of", app, versionString); err != nil {
 		return nil, err
 	}
 	var created *asc.AppStoreVersion
 	_, err := s.act(ctx, store.Action{Key: "create/" + app.ID + "/" + string(platform) + "/" + versionString, Kind: "create-version", User: user, AppID: app.ID, Intent: versionString}, func() (string, error) {
-		v, _, err := s.asc.Versions.Create(ctx, asc.VersionCreate{AppID: app.ID, Platform: platform, VersionString: versionString})
+		v, _, err := api.Versions.Create(ctx, asc.VersionCreate{AppID: app.ID, Platform: platform, VersionString: versionString})
 		if err != nil {
 			var apiErr *asc.APIError
 			if errors.As(err, &apiErr) && (apiErr.StatusCode == 409 || apiErr.StatusCode == 422) {
@@ -238,7 +239,7 @@ func (s *Service) CreateVersion(ctx context.Context, user string, app asc.App, v
 	if err != nil {
 		var done *DoneError
 		if errors.As(err, &done) {
-			v, _, ferr := s.asc.Versions.Find(ctx, app.ID, versionString, platform)
+			v, _, ferr := api.Versions.Find(ctx, app.ID, versionString, platform)
 			if ferr == nil {
 				return v, nil
 			}
@@ -250,6 +251,7 @@ func (s *Service) CreateVersion(ctx context.Context, user string, app asc.App, v
 
 // AttachBuild attaches the build named by snap.Arg to the version.
 func (s *Service) AttachBuild(ctx context.Context, user string, snap Snapshot) (*asc.Build, error) {
+	api := s.ASCFor(snap.AppID)
 	app, err := s.App(ctx, snap.AppID)
 	if err != nil {
 		return nil, err
@@ -283,12 +285,12 @@ func (s *Service) AttachBuild(ctx context.Context, user string, snap Snapshot) (
 		if b.ProcessingState != asc.BuildValid {
 			return "", &BlockedError{Reasons: []string{fmt.Sprintf("build %s is %s", b.Version, b.ProcessingState.Label())}}
 		}
-		if _, err := s.asc.Versions.AttachBuild(ctx, v.Version.ID, b.ID); err != nil {
+		if _, err := api.Versions.AttachBuild(ctx, v.Version.ID, b.ID); err != nil {
 			return "", blockedOr(err, "attaching build "+b.Version)
 		}
 		if b.UsesNonExemptEncryption == nil {
 			if ans := s.encryptionAnswer(v); ans != nil {
-				nb, _, err := s.asc.Builds.SetUsesNonExemptEncryption(ctx, b.ID, *ans)
+				nb, _, err := api.Builds.SetUsesNonExemptEncryption(ctx, b.ID, *ans)
 				if err != nil {
 					return "", blockedOr(err, "answering export compliance for build "+b.Version)
 				}
@@ -348,6 +350,7 @@ func ValidateNotes(notes map[string]string, required bool) map[string]string {
 // attached build has no answer, the export-compliance answer. The texts are
 // saved as a draft first, so a refusal from Apple loses nothing.
 func (s *Service) SetNotes(ctx context.Context, user, appID, versionID string, notes map[string]string, encryption *bool) ([]string, error) {
+	api := s.ASCFor(appID)
 	app, err := s.App(ctx, appID)
 	if err != nil {
 		return nil, err
@@ -391,7 +394,7 @@ func (s *Service) SetNotes(ctx context.Context, user, appID, versionID string, n
 			}
 			writing = append(writing, l.Locale)
 			g.Go(func() error {
-				nl, _, err := s.asc.Localizations.SetWhatsNew(ctx, l.ID, text)
+				nl, _, err := api.Localizations.SetWhatsNew(ctx, l.ID, text)
 				if err != nil {
 					errs[i] = blockedOr(err, "setting What's New ("+l.Locale+")")
 					return nil
@@ -408,7 +411,7 @@ func (s *Service) SetNotes(ctx context.Context, user, appID, versionID string, n
 	if encryption != nil && v.Build != nil && v.Build.UsesNonExemptEncryption == nil {
 		writing = append(writing, "export compliance")
 		g.Go(func() error {
-			b, _, err := s.asc.Builds.SetUsesNonExemptEncryption(ctx, v.Build.ID, *encryption)
+			b, _, err := api.Builds.SetUsesNonExemptEncryption(ctx, v.Build.ID, *encryption)
 			if err != nil {
 				errs[len(locs)] = blockedOr(err, "answering export compliance")
 				return nil
@@ -465,6 +468,7 @@ func (s *Service) SetNotes(ctx context.Context, user, appID, versionID string, n
 // or holds only this version (else explains what is in the way), adds the
 // version and submits.
 func (s *Service) Submit(ctx context.Context, user string, snap Snapshot) (string, error) {
+	api := s.ASCFor(snap.AppID)
 	app, err := s.App(ctx, snap.AppID)
 	if err != nil {
 		return "", err
@@ -485,7 +489,7 @@ func (s *Service) Submit(ctx context.Context, user string, snap Snapshot) (strin
 		}
 		if v.Build != nil && v.Build.UsesNonExemptEncryption == nil {
 			if ans := s.encryptionAnswer(v); ans != nil {
-				b, _, err := s.asc.Builds.SetUsesNonExemptEncryption(ctx, v.Build.ID, *ans)
+				b, _, err := api.Builds.SetUsesNonExemptEncryption(ctx, v.Build.ID, *ans)
 				if err != nil {
 					return "", blockedOr(err, "answering export compliance")
 				}
@@ -523,7 +527,7 @@ func (s *Service) Submit(ctx context.Context, user string, snap Snapshot) (strin
 		if sub == nil {
 			progress(ctx, "⏳ Opening a review submission (step %d of %d)…", step, steps)
 			step++
-			created, _, err := s.asc.Submissions.Create(ctx, app.ID, v.Version.Platform)
+			created, _, err := api.Submissions.Create(ctx, app.ID, v.Version.Platform)
 			if err != nil {
 				return "", blockedOr(err, "creating the review submission")
 			}
@@ -532,7 +536,7 @@ func (s *Service) Submit(ctx context.Context, user string, snap Snapshot) (strin
 		if addItem {
 			progress(ctx, "⏳ Adding %s to the review submission (step %d of %d)…", v.Version.VersionString, step, steps)
 			step++
-			if _, _, err := s.asc.Submissions.AddVersion(ctx, sub.ID, v.Version.ID); err != nil {
+			if _, _, err := api.Submissions.AddVersion(ctx, sub.ID, v.Version.ID); err != nil {
 				return "", blockedOr(err, "adding the version to review submission "+sub.ID)
 			}
 		}
@@ -543,7 +547,7 @@ func (s *Service) Submit(ctx context.Context, user string, snap Snapshot) (strin
 		if steps > 1 {
 			progress(ctx, "⏳ Sending it to App Review (step %d of %d)…", step, steps)
 		}
-		done, _, err := s.asc.Submissions.Submit(ctx, sub.ID)
+		done, _, err := api.Submissions.Submit(ctx, sub.ID)
 		if err != nil {
 			return "", blockedOr(err, doing)
 		}
@@ -577,11 +581,12 @@ func (s *Service) Submit(ctx context.Context, user string, snap Snapshot) (strin
 
 // CancelSubmission cancels an open review submission of app.
 func (s *Service) CancelSubmission(ctx context.Context, user string, app asc.App, submissionID string, rev int) error {
+	api := s.ASCFor(app.ID)
 	if err := s.requireSubmitter(ctx, user, "cancel the submission of", app, submissionID); err != nil {
 		return err
 	}
 	_, err := s.act(ctx, store.Action{Key: fmt.Sprintf("cancel/%s/%d", submissionID, rev), Kind: "cancel", User: user, AppID: app.ID, Intent: submissionID}, func() (string, error) {
-		sub, _, err := s.asc.Submissions.Get(ctx, submissionID)
+		sub, _, err := api.Submissions.Get(ctx, submissionID)
 		if err != nil {
 			return "", fmt.Errorf("reading review submission %s: %w", submissionID, err)
 		}
@@ -593,7 +598,7 @@ func (s *Service) CancelSubmission(ctx context.Context, user string, app asc.App
 		default:
 			return "", &StaleError{Changes: []string{fmt.Sprintf("the submission is %s now", sub.State.Label())}}
 		}
-		if _, _, err := s.asc.Submissions.Cancel(ctx, submissionID); err != nil {
+		if _, _, err := api.Submissions.Cancel(ctx, submissionID); err != nil {
 			return "", blockedOr(err, "cancelling the review submission")
 		}
 		return "cancelled review submission " + submissionID, nil
@@ -605,11 +610,12 @@ func (s *Service) CancelSubmission(ctx context.Context, user string, app asc.App
 // cancelling it (it leaves CANCELING), waiting CancelPoll, doubling up to
 // 15 s, for at most CancelFollow; it returns the last state read. fastlane's
 // reject_if_possible polls the same way.
-func (s *Service) FollowCancel(ctx context.Context, submissionID string) (asc.ReviewSubmissionState, error) {
+func (s *Service) FollowCancel(ctx context.Context, appID, submissionID string) (asc.ReviewSubmissionState, error) {
+	api := s.ASCFor(appID)
 	wait := s.CancelPoll
 	deadline := s.now().Add(s.CancelFollow)
 	for {
-		sub, _, err := s.asc.Submissions.Get(ctx, submissionID)
+		sub, _, err := api.Submissions.Get(ctx, submissionID)
 		if err != nil {
 			return "", fmt.Errorf("reading review submission %s: %w", submissionID, err)
 		}
@@ -631,6 +637,7 @@ func (s *Service) FollowCancel(ctx context.Context, submissionID string) (asc.Re
 // only approvers may, and with the two-person rule not the submitter. The
 // version is re-read first; the intent is recorded before the one POST.
 func (s *Service) Release(ctx context.Context, user, appID, versionID string) (string, error) {
+	api := s.ASCFor(appID)
 	app, err := s.App(ctx, appID)
 	if err != nil {
 		return "", err
@@ -650,7 +657,7 @@ func (s *Service) Release(ctx context.Context, user, appID, versionID string) (s
 		}
 	}
 	return s.act(ctx, store.Action{Key: "release/" + versionID, Kind: "release", User: user, AppID: appID, VersionID: versionID, Intent: versionID}, func() (string, error) {
-		v, _, err := s.asc.Versions.Get(ctx, versionID)
+		v, _, err := api.Versions.Get(ctx, versionID)
 		if err != nil {
 			return "", fmt.Errorf("reading version %s: %w", versionID, err)
 		}
@@ -662,7 +669,7 @@ func (s *Service) Release(ctx context.Context, user, appID, versionID string) (s
 		case !v.ManualRelease():
 			return "", &BlockedError{Reasons: []string{fmt.Sprintf("%s %s is set to release %s", app.Name, v.VersionString, ReleaseTypeLabel(v, s.cfg.Zone()))}}
 		}
-		id, _, err := s.asc.Releases.Release(ctx, versionID)
+		id, _, err := api.Releases.Release(ctx, versionID)
 		if err != nil {
 			return "", blockedOr(err, "requesting the release")
 		}
@@ -701,6 +708,7 @@ func ReleaseTypeLabel(v *asc.AppStoreVersion, loc *time.Location) string {
 // SetPhased pauses (PAUSED), resumes (ACTIVE) or completes (COMPLETE) the
 // version's phased release.
 func (s *Service) SetPhased(ctx context.Context, user, appID, versionID string, target asc.PhasedReleaseState, rev int) (*asc.PhasedRelease, error) {
+	api := s.ASCFor(appID)
 	app, err := s.App(ctx, appID)
 	if err != nil {
 		return nil, err
@@ -712,7 +720,7 @@ func (s *Service) SetPhased(ctx context.Context, user, appID, versionID string, 
 	if err := s.requireApprover(ctx, user, verb, app, versionID); err != nil {
 		return nil, err
 	}
-	ph, _, err := s.asc.Phased.Get(ctx, versionID)
+	ph, _, err := api.Phased.Get(ctx, versionID)
 	if err != nil {
 		return nil, fmt.Errorf("reading the phased release: %w", err)
 	}
@@ -744,7 +752,7 @@ func (s *Service) SetPhased(ctx context.Context, user, appID, versionID string, 
 	}
 	var out *asc.PhasedRelease
 	_, err = s.act(ctx, store.Action{Key: key, Kind: kind, User: user, AppID: appID, VersionID: versionID, Intent: versionID}, func() (string, error) {
-		np, _, err := s.asc.Phased.SetState(ctx, ph.ID, target)
+		np, _, err := api.Phased.SetState(ctx, ph.ID, target)
 		if err != nil {
 			return "", blockedOr(err, "changing the phased release")
 		}
@@ -765,10 +773,11 @@ func (s *Service) SetPhased(ctx context.Context, user, appID, versionID string, 
 
 // SubmitIAP submits an in-app purchase that is ready to submit.
 func (s *Service) SubmitIAP(ctx context.Context, user string, app asc.App, iapID string) error {
+	api := s.ASCFor(app.ID)
 	if err := s.requireSubmitter(ctx, user, "submit in-app purchases of", app, iapID); err != nil {
 		return err
 	}
-	iaps, _, err := s.asc.IAP.List(ctx, app.ID)
+	iaps, _, err := api.IAP.List(ctx, app.ID)
 	if err != nil {
 		return fmt.Errorf("reading the in-app purchases of %s: %w", app.Name, err)
 	}
@@ -795,7 +804,7 @@ func (s *Service) SubmitIAP(ctx context.Context, user string, app asc.App, iapID
 		return &BlockedError{Reasons: []string{fmt.Sprintf("%s is %s, not Ready to Submit", iap.Name, iap.State)}}
 	}
 	_, err = s.act(ctx, store.Action{Key: key, Kind: kind, User: user, AppID: app.ID, Intent: iapID}, func() (string, error) {
-		if _, err := s.asc.IAP.Submit(ctx, iapID); err != nil {
+		if _, err := api.IAP.Submit(ctx, iapID); err != nil {
 			return "", blockedOr(err, "submitting the in-app purchase")
 		}
 		return "submitted in-app purchase " + iap.Name, nil
@@ -867,18 +876,19 @@ func (s *Service) lastDone(resource, kind string) error {
 
 // MakeAvailableEverywhere makes app available in every territory, new ones included.
 func (s *Service) MakeAvailableEverywhere(ctx context.Context, user string, app asc.App) (int, error) {
+	api := s.ASCFor(app.ID)
 	if err := s.requireApprover(ctx, user, "change availability of", app, ""); err != nil {
 		return 0, err
 	}
 	n := 0
 	_, err := s.act(ctx, store.Action{Key: fmt.Sprintf("availability/%s/%d", app.ID, s.now().Unix()/60), Kind: "availability", User: user, AppID: app.ID, Intent: "everywhere"}, func() (string, error) {
 		progress(ctx, "⏳ Reading the list of territories (step 1 of 2)…")
-		ts, _, err := s.asc.Availability.Territories(ctx)
+		ts, _, err := api.Availability.Territories(ctx)
 		if err != nil {
 			return "", fmt.Errorf("listing territories: %w", err)
 		}
 		progress(ctx, "⏳ Making %s available in %d territories (step 2 of 2)…", app.Name, len(ts))
-		if _, err := s.asc.Availability.MakeAvailableEverywhere(ctx, app.ID, ts); err != nil {
+		if _, err := api.Availability.MakeAvailableEverywhere(ctx, app.ID, ts); err != nil {
 			return "", blockedOr(err, fmt.Sprintf("making the app available in %d territories", len(ts)))
 		}
 		n = len(ts)

@@ -69,6 +69,7 @@ func FormatTime(t time.Time, loc *time.Location) string {
 // App Store Connect's refusals (after submitting, for instance) come back as
 // a BlockedError carrying Apple's reason.
 func (s *Service) SetReleaseOptions(ctx context.Context, user, appID, versionID, requestID string, o ReleaseOptions) ([]string, error) {
+	api := s.ASCFor(appID)
 	app, err := s.App(ctx, appID)
 	if err != nil {
 		return nil, err
@@ -83,13 +84,13 @@ func (s *Service) SetReleaseOptions(ctx context.Context, user, appID, versionID,
 		var ph *asc.PhasedRelease
 		g, gctx := errgroup.WithContext(ctx)
 		g.Go(func() (err error) {
-			if v, _, err = s.asc.Versions.Get(gctx, versionID); err != nil {
+			if v, _, err = api.Versions.Get(gctx, versionID); err != nil {
 				return fmt.Errorf("reading version %s: %w", versionID, err)
 			}
 			return nil
 		})
 		g.Go(func() (err error) {
-			if ph, _, err = s.asc.Phased.Get(gctx, versionID); err != nil {
+			if ph, _, err = api.Phased.Get(gctx, versionID); err != nil {
 				return fmt.Errorf("reading the phased release of %s: %w", versionID, err)
 			}
 			return nil
@@ -113,7 +114,7 @@ func (s *Service) SetReleaseOptions(ctx context.Context, user, appID, versionID,
 			if o.Type == asc.ReleaseScheduled {
 				u.EarliestReleaseDate = o.Earliest
 			}
-			nv, _, err := s.asc.Versions.Update(ctx, versionID, u)
+			nv, _, err := api.Versions.Update(ctx, versionID, u)
 			if err != nil {
 				return "", blockedOr(err, "setting the release type")
 			}
@@ -121,12 +122,12 @@ func (s *Service) SetReleaseOptions(ctx context.Context, user, appID, versionID,
 		}
 		switch {
 		case o.Phased && ph == nil:
-			if _, _, err := s.asc.Phased.Create(ctx, versionID, asc.PhasedInactive); err != nil {
+			if _, _, err := api.Phased.Create(ctx, versionID, asc.PhasedInactive); err != nil {
 				return "", blockedOr(err, "turning phased release on")
 			}
 			changed = append(changed, "phased release on")
 		case !o.Phased && ph != nil && ph.State == asc.PhasedInactive:
-			if _, err := s.asc.Phased.Delete(ctx, ph.ID); err != nil {
+			if _, err := api.Phased.Delete(ctx, ph.ID); err != nil {
 				return "", blockedOr(err, "turning phased release off")
 			}
 			changed = append(changed, "phased release off")

@@ -106,6 +106,7 @@ func (s *Service) LoadByVersionString(ctx context.Context, appID, versionString 
 // read assembles a view from the parts in need, read in parallel; the
 // others come from the version's latest view (all are read when there is none).
 func (s *Service) read(ctx context.Context, appID, versionID, versionString string, platform asc.Platform, need parts) (*VersionView, error) {
+	api := s.ASCFor(appID)
 	base, cached := VersionView{}, false
 	if versionID != "" {
 		base, cached = s.views.get(versionID, s.now())
@@ -135,12 +136,12 @@ func (s *Service) read(ctx context.Context, appID, versionID, versionString stri
 		g.Go(func() error {
 			var err error
 			if versionID != "" {
-				detail, _, err = s.asc.Versions.GetDetail(gctx, versionID)
+				detail, _, err = api.Versions.GetDetail(gctx, versionID)
 				if err != nil {
 					return fmt.Errorf("reading version %s: %w", versionID, err)
 				}
 			} else {
-				detail, _, err = s.asc.Versions.FindDetail(gctx, appID, versionString, platform)
+				detail, _, err = api.Versions.FindDetail(gctx, appID, versionString, platform)
 				if err != nil {
 					return fmt.Errorf("reading version %s: %w", versionString, err)
 				}
@@ -152,7 +153,7 @@ func (s *Service) read(ctx context.Context, appID, versionID, versionString stri
 	if need&partBuilds != 0 && !buildsLater {
 		g.Go(func() error {
 			var err error
-			builds, _, err = s.asc.Builds.List(gctx, asc.BuildListOptions{AppID: appID, MarketingVersion: versionString, Platform: platform, Limit: 20})
+			builds, _, err = api.Builds.List(gctx, asc.BuildListOptions{AppID: appID, MarketingVersion: versionString, Platform: platform, Limit: 20})
 			if err != nil {
 				return fmt.Errorf("listing builds of %s: %w", versionString, err)
 			}
@@ -161,7 +162,7 @@ func (s *Service) read(ctx context.Context, appID, versionID, versionString stri
 	}
 	if need&partApp != 0 {
 		g.Go(func() error {
-			o, _, err := s.asc.Apps.Overview(gctx, appID)
+			o, _, err := api.Apps.Overview(gctx, appID)
 			if err == nil {
 				overview = o
 				return nil
@@ -177,7 +178,7 @@ func (s *Service) read(ctx context.Context, appID, versionID, versionString stri
 			if err != nil {
 				return err
 			}
-			vs, _, err := s.asc.Versions.List(gctx, appID, &asc.VersionListOptions{})
+			vs, _, err := api.Versions.List(gctx, appID, &asc.VersionListOptions{})
 			if err != nil {
 				return fmt.Errorf("listing versions of %s: %w", app.Name, err)
 			}
@@ -188,7 +189,7 @@ func (s *Service) read(ctx context.Context, appID, versionID, versionString stri
 	if need&partSubmissions != 0 {
 		g.Go(func() error {
 			var err error
-			open, _, err = s.asc.Submissions.ListOpen(gctx, appID, platform)
+			open, _, err = api.Submissions.ListOpen(gctx, appID, platform)
 			if err != nil {
 				return fmt.Errorf("listing open review submissions: %w", err)
 			}
@@ -224,7 +225,7 @@ func (s *Service) read(ctx context.Context, appID, versionID, versionString stri
 		v.Build = detail.Build
 		locs := detail.Localizations
 		if !detail.LocalizationsComplete {
-			all, _, err := s.asc.Localizations.List(ctx, v.Version.ID)
+			all, _, err := api.Localizations.List(ctx, v.Version.ID)
 			if err != nil {
 				return nil, fmt.Errorf("listing localizations of %s: %w", v.Version.VersionString, err)
 			}
@@ -244,7 +245,7 @@ func (s *Service) read(ctx context.Context, appID, versionID, versionString stri
 	}
 	if buildsLater {
 		var err error
-		builds, _, err = s.asc.Builds.List(ctx, asc.BuildListOptions{AppID: appID, MarketingVersion: v.Version.VersionString, Platform: v.Version.Platform, Limit: 20})
+		builds, _, err = api.Builds.List(ctx, asc.BuildListOptions{AppID: appID, MarketingVersion: v.Version.VersionString, Platform: v.Version.Platform, Limit: 20})
 		if err != nil {
 			return nil, fmt.Errorf("listing builds of %s: %w", v.Version.VersionString, err)
 		}
@@ -309,6 +310,7 @@ func (s *Service) applyOverview(v *VersionView, o *asc.AppOverview) {
 // applySubmissions sorts the app's open review submissions into the one
 // holding this version, one in the way and an empty draft to reuse.
 func (s *Service) applySubmissions(ctx context.Context, v *VersionView, open []asc.ReviewSubmission) error {
+	api := s.ASCFor(v.App.ID)
 	v.Submission, v.SubmissionItems, v.Blocking, v.Draft = nil, nil, nil, nil
 	for i := range open {
 		sub := open[i]
@@ -317,7 +319,7 @@ func (s *Service) applySubmissions(ctx context.Context, v *VersionView, open []a
 		}
 		items := sub.Items
 		if !sub.ItemsComplete {
-			all, _, err := s.asc.Submissions.Items(ctx, sub.ID)
+			all, _, err := api.Submissions.Items(ctx, sub.ID)
 			if err != nil {
 				return fmt.Errorf("listing items of review submission %s: %w", sub.ID, err)
 			}
@@ -390,6 +392,7 @@ func (s *Service) NotesForm(ctx context.Context, appID, versionID string) (*Vers
 // release, and the open review submissions. It returns the live version and
 // up to three versions on their way, newest first.
 func (s *Service) Status(ctx context.Context, app asc.App, platform asc.Platform) (live *VersionView, flying []*VersionView, err error) {
+	api := s.ASCFor(app.ID)
 	var (
 		details []asc.VersionDetail
 		open    []asc.ReviewSubmission
@@ -397,14 +400,14 @@ func (s *Service) Status(ctx context.Context, app asc.App, platform asc.Platform
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		var err error
-		if details, _, err = s.asc.Versions.ListDetail(gctx, app.ID, platform); err != nil {
+		if details, _, err = api.Versions.ListDetail(gctx, app.ID, platform); err != nil {
 			return fmt.Errorf("listing versions of %s: %w", app.Name, err)
 		}
 		return nil
 	})
 	g.Go(func() error {
 		var err error
-		if open, _, err = s.asc.Submissions.ListOpen(gctx, app.ID, platform); err != nil {
+		if open, _, err = api.Submissions.ListOpen(gctx, app.ID, platform); err != nil {
 			return fmt.Errorf("listing open review submissions of %s: %w", app.Name, err)
 		}
 		return nil

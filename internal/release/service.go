@@ -30,7 +30,7 @@ type GroupResolver interface {
 // Service runs the workflow against App Store Connect and records intent,
 // results and the audit trail in the store.
 type Service struct {
-	asc    *asc.Client
+	keys   *keyed
 	store  *store.Store
 	cfg    *config.Config
 	groups GroupResolver
@@ -60,7 +60,10 @@ type appEntry struct {
 
 // Options configures a Service.
 type Options struct {
+	// ASC is the client of the only key; Keys, when given, are the
+	// clients of every key by name (config.Key.Name) and ASC is ignored.
 	ASC    *asc.Client
+	Keys   map[string]*asc.Client
 	Store  *store.Store
 	Config *config.Config
 	Groups GroupResolver
@@ -70,7 +73,7 @@ type Options struct {
 
 // New returns a Service.
 func New(o Options) *Service {
-	s := &Service{asc: o.ASC, store: o.Store, cfg: o.Config, groups: o.Groups, log: o.Logger, now: o.Clock, ActionLease: 2 * time.Minute, CancelPoll: time.Second, CancelFollow: 2 * time.Minute, apps: map[string]appEntry{}}
+	s := &Service{keys: newKeyed(o.Config, o.ASC, o.Keys), store: o.Store, cfg: o.Config, groups: o.Groups, log: o.Logger, now: o.Clock, ActionLease: 2 * time.Minute, CancelPoll: time.Second, CancelFollow: 2 * time.Minute, apps: map[string]appEntry{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -79,9 +82,6 @@ func New(o Options) *Service {
 	}
 	return s
 }
-
-// ASC returns the App Store Connect client the service uses.
-func (s *Service) ASC() *asc.Client { return s.asc }
 
 // Config returns the configuration the service uses.
 func (s *Service) Config() *config.Config { return s.cfg }
@@ -109,7 +109,13 @@ func (s *Service) App(ctx context.Context, appID string) (asc.App, error) {
 	if ok && s.now().Sub(e.at) < 10*time.Minute {
 		return e.app, nil
 	}
-	app, _, err := s.asc.Apps.Get(ctx, appID)
+	if len(s.keys.names) > 1 && !s.knowsKey(appID) {
+		// Learn which key sees the app before reading it with one.
+		if _, err := s.ListApps(ctx); err != nil {
+			s.log.Warn("listing apps to find an app's key", "app", appID, "err", err)
+		}
+	}
+	app, _, err := s.ASCFor(appID).Apps.Get(ctx, appID)
 	if err != nil {
 		return asc.App{}, fmt.Errorf("reading app %s: %w", appID, err)
 	}
@@ -125,7 +131,10 @@ func (s *Service) rememberApp(app asc.App) {
 }
 
 // ResolveApp finds the app a user named by id, bundle id or name
-// (case-insensitive). With no exact match it returns the closest names.
+// (case-insensitive), across every key. With no exact match it returns the
+// closest names; with several (the same name in two teams) a
+// NotFoundError{Ambiguous}. A key failing to list its apps does not stop
+// the others' apps from resolving; it is reported only when nothing matched.
 //
 // The list of apps (names, bundle ids) is kept for a few minutes, refreshed
 // by every poll: a name that matches exactly one app in it costs no request.
@@ -136,9 +145,16 @@ func (s *Service) ResolveApp(ctx context.Context, query string) (asc.App, []asc.
 			return exact[0], nil, nil
 		}
 	}
-	apps, _, err := s.asc.Apps.List(ctx)
-	if err != nil {
-		return asc.App{}, nil, fmt.Errorf("listing apps: %w", err)
+	keyApps, listErr := s.ListApps(ctx)
+	if s.allKeysFailed(listErr) {
+		return asc.App{}, nil, listErr
+	}
+	if listErr != nil {
+		s.log.Warn("some keys could not list their apps", "err", listErr)
+	}
+	apps := make([]asc.App, len(keyApps))
+	for i, a := range keyApps {
+		apps[i] = a.App
 	}
 	s.rememberAppList(apps)
 	exact := exactApps(query, apps)
@@ -147,9 +163,30 @@ func (s *Service) ResolveApp(ctx context.Context, query string) (asc.App, []asc.
 		return exact[0], nil, nil
 	}
 	if len(exact) > 1 {
-		return asc.App{}, exact, &NotFoundError{Query: query, Ambiguous: true, Closest: exact}
+		return asc.App{}, exact, &NotFoundError{Query: query, Ambiguous: true, Closest: exact, Keys: s.keysOf(exact)}
 	}
-	return asc.App{}, nil, &NotFoundError{Query: query, Closest: closestApps(query, apps, 3)}
+	closest := closestApps(query, apps, 3)
+	return asc.App{}, nil, &NotFoundError{Query: query, Closest: closest, Unlisted: listErr, Keys: s.keysOf(closest)}
+}
+
+// keysOf maps the apps' ids to their keys' names; nil with a single key.
+func (s *Service) keysOf(apps []asc.App) map[string]string {
+	if len(s.keys.names) < 2 {
+		return nil
+	}
+	out := map[string]string{}
+	for _, a := range apps {
+		out[a.ID] = s.KeyOf(a.ID)
+	}
+	return out
+}
+
+// knowsKey reports whether the service knows appID's key.
+func (s *Service) knowsKey(appID string) bool {
+	s.keys.mu.Lock()
+	defer s.keys.mu.Unlock()
+	_, ok := s.keys.appKey[appID]
+	return ok
 }
 
 // appListTTL is how long a list of the key's apps answers name look-ups.
@@ -191,11 +228,20 @@ type NotFoundError struct {
 	Query     string
 	Ambiguous bool
 	Closest   []asc.App
+	// Unlisted holds the keys that could not list their apps (the app may
+	// be one of theirs); nil when every key answered.
+	Unlisted error
+	// Keys maps the Closest apps' ids to their API key's name, when the
+	// service has several keys (the same name may exist in two teams).
+	Keys map[string]string
 }
 
 func (e *NotFoundError) Error() string {
 	if e.Ambiguous {
 		return fmt.Sprintf("%q matches more than one app", e.Query)
+	}
+	if e.Unlisted != nil {
+		return fmt.Sprintf("no app named %q (and %v)", e.Query, e.Unlisted)
 	}
 	return fmt.Sprintf("no app named %q", e.Query)
 }
@@ -254,7 +300,11 @@ func editDistance(a, b string) int {
 
 // audit appends to the audit log; a failure to audit is logged, never hidden.
 func (s *Service) audit(user, action, appID, version, result, detail string) {
-	err := s.store.AppendAudit(store.AuditEntry{At: s.now(), User: user, Action: action, AppID: appID, Version: version, Result: result, Detail: detail})
+	e := store.AuditEntry{At: s.now(), User: user, Action: action, AppID: appID, Version: version, Result: result, Detail: detail}
+	if len(s.keys.names) > 1 && appID != "" {
+		e.Key = s.KeyOf(appID)
+	}
+	err := s.store.AppendAudit(e)
 	if err != nil {
 		s.log.Error("appending to the audit log", "err", err, "action", action, "app", appID)
 	}

@@ -254,10 +254,11 @@ func compareLocales(primary, a, b string) int {
 // PreviousNotes returns the previous released version's What's New per
 // locale, used to prefill the notes modal when this version's are empty.
 func (s *Service) PreviousNotes(ctx context.Context, v *VersionView) (map[string]string, error) {
+	api := s.ASCFor(v.App.ID)
 	if v.PreviousVersion == nil {
 		return nil, nil
 	}
-	locs, _, err := s.asc.Localizations.List(ctx, v.PreviousVersion.ID)
+	locs, _, err := api.Localizations.List(ctx, v.PreviousVersion.ID)
 	if err != nil {
 		return nil, fmt.Errorf("listing localizations of %s: %w", v.PreviousVersion.VersionString, err)
 	}

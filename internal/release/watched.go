@@ -37,14 +37,36 @@ func (s *Service) WatchedApps(ctx context.Context) ([]WatchedApp, error) {
 	if !need {
 		return nil, nil
 	}
-	apps, _, err := s.asc.Apps.List(ctx)
-	if err != nil {
+	keyApps, err := s.ListApps(ctx)
+	if s.allKeysFailed(err) {
 		return nil, fmt.Errorf("listing apps: %w", err)
 	}
-	s.rememberAppList(apps)
+	var apps []asc.App
 	byID := map[string]asc.App{}
-	for _, a := range apps {
-		byID[a.ID] = a
+	for _, a := range keyApps {
+		byID[a.ID] = a.App
+		apps = append(apps, a.App)
+	}
+	if err != nil {
+		// A key that cannot list its apps (revoked, rate limited) keeps its
+		// watched apps as last seen: their polls then report the key's
+		// failure while the other keys' apps go on.
+		s.log.Warn("some keys could not list their apps; keeping their apps as last seen", "err", err)
+		s.appsMu.Lock()
+		for id, e := range s.apps {
+			if _, ok := byID[id]; !ok {
+				byID[id] = e.app
+				apps = append(apps, e.app)
+			}
+		}
+		s.appsMu.Unlock()
+		for _, c := range s.cfg.Apps {
+			if _, ok := byID[c.ID]; c.ID != "" && !ok {
+				byID[c.ID] = asc.App{ID: c.ID}
+			}
+		}
+	} else {
+		s.rememberAppList(apps)
 	}
 	channels := map[string]string{}
 	for _, c := range s.cfg.Apps {

@@ -362,12 +362,19 @@ func sentence(s string) string {
 func notFoundText(nf *release.NotFoundError) string {
 	var names []string
 	for _, a := range nf.Closest {
+		if k := nf.Keys[a.ID]; k != "" {
+			names = append(names, fmt.Sprintf("*%s* (`%s`, %s, key `%s`)", a.Name, a.BundleID, a.ID, k))
+			continue
+		}
 		names = append(names, fmt.Sprintf("*%s* (`%s`, %s)", a.Name, a.BundleID, a.ID))
 	}
 	if nf.Ambiguous {
 		return fmt.Sprintf("`%s` matches more than one app: %s. Name it by bundle id or id.", nf.Query, strings.Join(names, ", "))
 	}
 	if len(names) == 0 {
+		if nf.Unlisted != nil {
+			return fmt.Sprintf("I can't find an app called `%s` — and not every API key could list its apps (%v). `/asc apps` lists the apps the keys see.", nf.Query, nf.Unlisted)
+		}
 		return fmt.Sprintf("I can't find an app called `%s`. `/asc apps` lists the apps the API key sees.", nf.Query)
 	}
 	return fmt.Sprintf("I can't find an app called `%s`. Did you mean %s?", nf.Query, strings.Join(names, " or "))

@@ -88,7 +88,7 @@ func (b *Bot) publishHomeNotice(ctx context.Context, user, notice string) {
 	var apps []HomeApp
 	for _, w := range watched {
 		ha := HomeApp{App: w.App, Channel: w.Channel}
-		vs, _, err := b.rel.ASC().Versions.List(ctx, w.App.ID, &asc.VersionListOptions{Platform: b.appPlatform(w.App)})
+		vs, _, err := b.rel.ASCFor(w.App.ID).Versions.List(ctx, w.App.ID, &asc.VersionListOptions{Platform: b.appPlatform(w.App)})
 		if err != nil {
 			b.log.Warn("listing versions for App Home", "app", w.App.ID, "err", err)
 			apps = append(apps, ha)

@@ -15,7 +15,8 @@ import (
 
 // PollStatus describes the poller for /asc status (nil when not running).
 type PollStatus interface {
-	PollSummary() string
+	// PollSummary describes the polling of the named API key's apps.
+	PollSummary(key string) string
 }
 
 // unreleased reports whether a version in state s is on its way to the store
@@ -35,7 +36,7 @@ func (b *Bot) cmdStatus(ctx context.Context, cmd slack.SlashCommand, app asc.App
 	}
 	poll := ""
 	if b.pollStatus != nil {
-		poll = b.pollStatus.PollSummary()
+		poll = b.pollStatus.PollSummary(b.rel.KeyOf(app.ID))
 	}
 	b.reply(ctx, cmd, app.Name+" status", RenderStatus(app, live, flying, poll, b.now())...)
 	return nil
@@ -79,7 +80,7 @@ func RenderStatus(app asc.App, live *release.VersionView, flying []*release.Vers
 }
 
 func (b *Bot) cmdBuilds(ctx context.Context, cmd slack.SlashCommand, app asc.App, version string) error {
-	builds, _, err := b.rel.ASC().Builds.List(ctx, asc.BuildListOptions{AppID: app.ID, MarketingVersion: version, Platform: b.appPlatform(app), Limit: 10})
+	builds, _, err := b.rel.ASCFor(app.ID).Builds.List(ctx, asc.BuildListOptions{AppID: app.ID, MarketingVersion: version, Platform: b.appPlatform(app), Limit: 10})
 	if err != nil {
 		return fmt.Errorf("listing builds of %s: %w", app.Name, err)
 	}
@@ -170,7 +171,11 @@ func RenderHistory(app asc.App, entries []store.AuditEntry) []slack.Block {
 	}
 	var lines []string
 	for _, e := range entries {
-		lines = append(lines, fmt.Sprintf("`%s` %s", e.At.UTC().Format("02 Jan 15:04"), historyLine(app, e)))
+		line := historyLine(app, e)
+		if e.Key != "" {
+			line += " · key `" + e.Key + "`"
+		}
+		lines = append(lines, fmt.Sprintf("`%s` %s", e.At.UTC().Format("02 Jan 15:04"), line))
 	}
 	var blocks []slack.Block
 	cur := "*History of " + app.Name + "* (newest first)"
@@ -185,11 +190,11 @@ func RenderHistory(app asc.App, entries []store.AuditEntry) []slack.Block {
 }
 
 func (b *Bot) cmdAvailability(ctx context.Context, cmd slack.SlashCommand, app asc.App) error {
-	av, _, err := b.rel.ASC().Availability.Get(ctx, app.ID)
+	av, _, err := b.rel.ASCFor(app.ID).Availability.Get(ctx, app.ID)
 	if err != nil {
 		return fmt.Errorf("reading availability of %s: %w", app.Name, err)
 	}
-	ts, _, err := b.rel.ASC().Availability.Territories(ctx)
+	ts, _, err := b.rel.ASCFor(app.ID).Availability.Territories(ctx)
 	if err != nil {
 		return fmt.Errorf("listing territories: %w", err)
 	}
@@ -218,7 +223,7 @@ func (b *Bot) cmdAvailability(ctx context.Context, cmd slack.SlashCommand, app a
 }
 
 func (b *Bot) cmdIAP(ctx context.Context, cmd slack.SlashCommand, app asc.App) error {
-	iaps, _, err := b.rel.ASC().IAP.List(ctx, app.ID)
+	iaps, _, err := b.rel.ASCFor(app.ID).IAP.List(ctx, app.ID)
 	if err != nil {
 		return fmt.Errorf("listing in-app purchases of %s: %w", app.Name, err)
 	}

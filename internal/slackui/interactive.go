@@ -235,7 +235,7 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 // leaves Canceling) and then rewrites the card, so Submit comes back without
 // anyone pressing Refresh.
 func (b *Bot) followCancel(ctx context.Context, appID, versionID, submissionID string) {
-	st, err := b.rel.FollowCancel(ctx, submissionID)
+	st, err := b.rel.FollowCancel(ctx, appID, submissionID)
 	if err != nil {
 		b.log.Warn("following a cancelled submission", "submission", submissionID, "err", err)
 		return

@@ -72,22 +72,32 @@ func (b *Bot) appPlatform(app asc.App) asc.Platform {
 }
 
 func (b *Bot) cmdApps(ctx context.Context, cmd slack.SlashCommand) error {
-	apps, _, err := b.rel.ASC().Apps.List(ctx)
-	if err != nil {
+	apps, err := b.rel.ListApps(ctx)
+	if err != nil && len(apps) == 0 {
 		return fmt.Errorf("listing apps: %w", err)
 	}
-	b.reply(ctx, cmd, fmt.Sprintf("%d apps", len(apps)), RenderApps(apps)...)
+	blocks := RenderApps(apps, len(b.rel.Keys()) > 1)
+	if err != nil {
+		// Some keys answered: list their apps, and say which did not.
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn("⚠ "+err.Error())))
+	}
+	b.reply(ctx, cmd, fmt.Sprintf("%d apps", len(apps)), blocks...)
 	return nil
 }
 
-// RenderApps renders /asc apps.
-func RenderApps(apps []asc.App) []slack.Block {
+// RenderApps renders /asc apps; with several API keys each app names the
+// key (team) it comes from.
+func RenderApps(apps []release.KeyApp, showKey bool) []slack.Block {
 	if len(apps) == 0 {
 		return []slack.Block{slack.NewSectionBlock(mrkdwn("The API key sees no apps."), nil, nil)}
 	}
 	var lines []string
 	for _, a := range apps {
-		lines = append(lines, fmt.Sprintf("*%s* · `%s` · %s", a.Name, a.BundleID, a.ID))
+		l := fmt.Sprintf("*%s* · `%s` · %s", a.Name, a.BundleID, a.ID)
+		if showKey {
+			l += " · key `" + a.Key + "`"
+		}
+		lines = append(lines, l)
 	}
 	// A section holds 3000 characters: spread long lists over several.
 	var blocks []slack.Block
@@ -149,7 +159,7 @@ func (b *Bot) cmdNotes(ctx context.Context, cmd slack.SlashCommand, p parsedComm
 		b.updateView(ctx, resp.ID, messageModal("What's New", userMessage(err)))
 		return nil
 	}
-	v, _, err := b.rel.ASC().Versions.Find(ctx, app.ID, p.Version, b.appPlatform(app))
+	v, _, err := b.rel.ASCFor(app.ID).Versions.Find(ctx, app.ID, p.Version, b.appPlatform(app))
 	if err != nil {
 		msg := userMessage(err)
 		if errors.Is(err, asc.ErrNotFound) {
@@ -186,7 +196,7 @@ func (b *Bot) fillNotesModal(ctx context.Context, viewID, appID, versionID, chan
 }
 
 func (b *Bot) cmdCancel(ctx context.Context, cmd slack.SlashCommand, app asc.App) error {
-	open, _, err := b.rel.ASC().Submissions.ListOpen(ctx, app.ID, b.appPlatform(app))
+	open, _, err := b.rel.ASCFor(app.ID).Submissions.ListOpen(ctx, app.ID, b.appPlatform(app))
 	if err != nil {
 		return fmt.Errorf("listing open review submissions: %w", err)
 	}
@@ -200,7 +210,7 @@ func (b *Bot) cmdCancel(ctx context.Context, cmd slack.SlashCommand, app asc.App
 		}
 		what := "submission " + s.ID
 		if s.VersionID != "" {
-			if v, _, err := b.rel.ASC().Versions.Get(ctx, s.VersionID); err == nil {
+			if v, _, err := b.rel.ASCFor(app.ID).Versions.Get(ctx, s.VersionID); err == nil {
 				what = "version " + v.VersionString
 			}
 		}
@@ -227,7 +237,7 @@ func (b *Bot) cmdCancel(ctx context.Context, cmd slack.SlashCommand, app asc.App
 func (b *Bot) versionFor(ctx context.Context, app asc.App, version string, want func(asc.AppVersionState) bool) (*asc.AppStoreVersion, error) {
 	platform := b.appPlatform(app)
 	if version != "" {
-		v, _, err := b.rel.ASC().Versions.Find(ctx, app.ID, version, platform)
+		v, _, err := b.rel.ASCFor(app.ID).Versions.Find(ctx, app.ID, version, platform)
 		if err != nil {
 			if errors.Is(err, asc.ErrNotFound) {
 				return nil, &release.BlockedError{Reasons: []string{fmt.Sprintf("%s has no version %s", app.Name, version)}}
@@ -236,7 +246,7 @@ func (b *Bot) versionFor(ctx context.Context, app asc.App, version string, want 
 		}
 		return v, nil
 	}
-	vs, _, err := b.rel.ASC().Versions.List(ctx, app.ID, &asc.VersionListOptions{Platform: platform})
+	vs, _, err := b.rel.ASCFor(app.ID).Versions.List(ctx, app.ID, &asc.VersionListOptions{Platform: platform})
 	if err != nil {
 		return nil, fmt.Errorf("listing versions of %s: %w", app.Name, err)
 	}

@@ -789,6 +789,9 @@ type AuditEntry struct {
 	Version string    `json:"version,omitempty"`
 	Result  string    `json:"result,omitempty"`
 	Detail  string    `json:"detail,omitempty"`
+	// Key is the App Store Connect API key the action used (its config
+	// name), recorded when the bot has several keys.
+	Key string `json:"key,omitempty"`
 }
 
 // AppendAudit appends e (a zero At is set to now). Keys are the 8-byte

@@ -17,27 +17,56 @@ import (
 )
 
 // Tick polls every watched app once: one Apps.Snapshot per app, plus detail
-// reads only where something changed. A 429 stops the tick (the apps not yet
-// read are left for the next one) and sets a back-off that scheduled ticks
-// honour; calling Tick directly ignores the back-off and the stretched
-// interval. The error joins every app's error.
-func (w *Watcher) Tick(ctx context.Context) error {
+// reads only where something changed. Each API key's apps are polled as
+// their own lane, in parallel, with the key's own rate-limit budget: a 429
+// stops only that key's lane (its apps not yet read are left for the next
+// tick) and sets a back-off that scheduled ticks honour for that key alone;
+// calling Tick directly ignores back-offs and stretched intervals. The
+// error joins every app's error.
+func (w *Watcher) Tick(ctx context.Context) error { return w.tick(ctx, nil) }
+
+// tick polls the lanes due (nil: every lane).
+func (w *Watcher) tick(ctx context.Context, due func(key string) bool) error {
 	w.tickMu.Lock()
 	defer w.tickMu.Unlock()
 	started := time.Now()
 	startedAt := w.now()
-	reqs0 := w.reqs.Load()
 
 	apps, err := w.watchedApps(ctx)
+	byKey := map[string][]release.WatchedApp{}
+	for _, a := range apps {
+		k := w.rel.KeyOf(a.App.ID)
+		byKey[k] = append(byKey[k], a)
+	}
+	keys := w.rel.Keys()
+	errs := make([]error, len(keys))
+	var wg sync.WaitGroup
+	for i, key := range keys {
+		if due != nil && !due(key) {
+			continue
+		}
+		wg.Go(func() {
+			l := w.lane(key)
+			laneStart := time.Now()
+			reqs0 := l.reqs.Load()
+			lerr := err // the watched set could not be read: every lane failed
+			if lerr == nil {
+				lerr = w.pollApps(ctx, byKey[key])
+			}
+			w.afterLane(l, startedAt, time.Since(laneStart), int(l.reqs.Load()-reqs0), len(byKey[key]), lerr)
+			errs[i] = lerr
+		})
+	}
+	wg.Wait()
 	if err == nil {
-		err = w.pollApps(ctx, apps)
+		err = errors.Join(errs...)
 	}
 	if w.alsoTick != nil && !asc.IsRateLimited(err) && ctx.Err() == nil {
 		if aerr := w.alsoTick(ctx); aerr != nil {
 			err = errors.Join(err, aerr)
 		}
 	}
-	w.afterTick(startedAt, time.Since(started), int(w.reqs.Load()-reqs0), len(apps), err)
+	w.afterTick(time.Since(started), len(apps), err)
 	return err
 }
 
@@ -78,26 +107,52 @@ func (w *Watcher) pollApps(ctx context.Context, apps []release.WatchedApp) error
 	return errors.Join(errs...)
 }
 
-// afterTick records the tick's outcome, backs off after a 429 and
-// recomputes the rate-limit budget.
-func (w *Watcher) afterTick(at time.Time, took time.Duration, reqs, apps int, err error) {
-	rl := w.asc.RateLimit()
-	rem, remOK := rl.HourRemaining()
-	lim, _ := rl.HourLimit()
+// afterTick records the whole tick's outcome (every lane polled).
+func (w *Watcher) afterTick(took time.Duration, apps int, err error) {
 	now := w.now()
-
 	w.mu.Lock()
-	w.lastTick = at
-	switch {
-	case err == nil:
+	if err != nil {
+		w.lastErr = err.Error()
+	} else {
 		w.lastErr = ""
 		w.lastGood = now
-		w.failures = 0
+	}
+	w.mu.Unlock()
+	if err == nil {
+		if perr := w.store.PutMeta(metaLastGoodPoll, now.UTC().Format(time.RFC3339Nano)); perr != nil {
+			w.log.Warn("saving the last good poll time", "err", perr)
+		}
+	}
+	w.log.Debug("poll done", "apps", apps, "took", took, "err", err)
+}
+
+// afterLane records one key's outcome, backs that key off after a 429 and
+// recomputes its rate-limit budget.
+func (w *Watcher) afterLane(l *lane, at time.Time, took time.Duration, reqs, apps int, err error) {
+	rem, remOK, lim := 0, false, 0
+	if c, ok := w.rel.Client(l.key); ok {
+		rl := c.RateLimit()
+		rem, remOK = rl.HourRemaining()
+		lim, _ = rl.HourLimit()
+	}
+	now := w.now()
+	log := w.log
+	if len(w.rel.Keys()) > 1 {
+		log = log.With("key", l.key)
+	}
+
+	w.mu.Lock()
+	l.lastTick = at
+	switch {
+	case err == nil:
+		l.lastErr = ""
+		l.lastGood = now
+		l.failures = 0
 	case failingEverywhere(err):
-		w.lastErr = err.Error()
-		w.failures++
+		l.lastErr = err.Error()
+		l.failures++
 	default:
-		w.lastErr = err.Error() // one app's problem: the others were read
+		l.lastErr = err.Error() // one app's problem: the others were read
 	}
 	retryAfter := false
 	if apiErr, ok := asc.AsAPIError(err); ok && asc.IsRateLimited(err) {
@@ -106,18 +161,18 @@ func (w *Watcher) afterTick(at time.Time, took time.Duration, reqs, apps int, er
 		if wait <= 0 {
 			wait = max(defaultBackoff, w.interval)
 		}
-		w.backoffTill = now.Add(wait)
-		w.log.Warn("App Store Connect rate limit hit; backing off", "until", w.backoffTill, "retry_after", apiErr.RetryAfter)
+		l.backoffTill = now.Add(wait)
+		log.Warn("App Store Connect rate limit hit; backing off", "until", l.backoffTill, "retry_after", apiErr.RetryAfter)
 	} else if err != nil && failingEverywhere(err) {
-		// Every request failing (401, 5xx, network): back off exponentially
-		// across ticks instead of spending the full retry count on every
-		// app on every tick.
-		wait := min(w.interval<<min(w.failures-1, 16), maxFailBackoff)
-		w.backoffTill = now.Add(max(wait, w.interval))
-		w.log.Warn("poll failed; backing off", "failures_in_a_row", w.failures, "until", w.backoffTill)
+		// Every request of the key failing (401, 5xx, network): back off
+		// exponentially across ticks instead of spending the full retry
+		// count on every app on every tick. Other keys' lanes go on.
+		wait := min(w.interval<<min(l.failures-1, 16), maxFailBackoff)
+		l.backoffTill = now.Add(max(wait, w.interval))
+		log.Warn("poll failed; backing off", "failures_in_a_row", l.failures, "until", l.backoffTill)
 	}
 	if remOK {
-		w.hourRem, w.hourLim = rem, lim
+		l.hourRem, l.hourLim = rem, lim
 	}
 	if retryAfter {
 		// Retry-After comes first: a 429 saying user-hour-rem:0 with
@@ -125,32 +180,27 @@ func (w *Watcher) afterTick(at time.Time, took time.Duration, reqs, apps int, er
 		// stretch to. The budget is recomputed after the next tick.
 		remOK = false
 	}
-	wasStretched, wasEffective := w.stretched, w.effective
-	w.effective = effectiveInterval(w.interval, max(reqs, apps), rem, lim, remOK)
-	w.stretched = w.effective > w.interval
-	if w.stretched != wasStretched || (w.stretched && w.effective != wasEffective) {
-		if w.stretched {
-			w.log.Warn("poll interval stretched to stay within App Store Connect's hourly budget",
-				"interval", w.interval, "effective", w.effective, "requests_per_tick", max(reqs, apps),
+	wasStretched, wasEffective := l.stretched, l.effective
+	l.effective = effectiveInterval(w.interval, max(reqs, apps), rem, lim, remOK)
+	l.stretched = l.effective > w.interval
+	if l.stretched != wasStretched || (l.stretched && l.effective != wasEffective) {
+		if l.stretched {
+			log.Warn("poll interval stretched to stay within App Store Connect's hourly budget",
+				"interval", w.interval, "effective", l.effective, "requests_per_tick", max(reqs, apps),
 				"hour_remaining", rem, "hour_limit", lim)
 		} else {
-			w.log.Info("poll interval back to the schedule", "interval", w.interval, "hour_remaining", rem)
+			log.Info("poll interval back to the schedule", "interval", w.interval, "hour_remaining", rem)
 		}
 	}
 	w.mu.Unlock()
 
-	if err == nil {
-		if perr := w.store.PutMeta(metaLastGoodPoll, now.UTC().Format(time.RFC3339Nano)); perr != nil {
-			w.log.Warn("saving the last good poll time", "err", perr)
-		}
-	}
 	if w.metrics != nil {
-		w.metrics.ObservePoll(took, err == nil)
+		w.metrics.ObservePoll(l.key, took, err == nil)
 		if remOK {
-			w.metrics.RateRemaining(rem)
+			w.metrics.RateRemaining(l.key, rem)
 		}
 	}
-	w.log.Debug("poll done", "apps", apps, "requests", reqs, "took", took, "err", err)
+	log.Debug("lane polled", "apps", apps, "requests", reqs, "took", took, "err", err)
 }
 
 // failingEverywhere reports an error that no app escapes: App Store Connect
@@ -217,7 +267,6 @@ func (w *Watcher) watchedApps(ctx context.Context) ([]release.WatchedApp, error)
 	w.watchStale = false
 	w.mu.Unlock()
 
-	w.reqs.Add(1)
 	apps, err := w.rel.WatchedApps(ctx)
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -256,8 +305,7 @@ func (w *Watcher) pollApp(ctx context.Context, wa release.WatchedApp) error {
 	if err != nil {
 		return fmt.Errorf("reading seen states of app %s: %w", appID, err)
 	}
-	w.reqs.Add(1)
-	snap, _, err := w.asc.Apps.Snapshot(ctx, appID, asc.SnapshotOptions{Versions: snapshotLimit, Submissions: snapshotLimit, Builds: snapshotLimit})
+	snap, _, err := w.api(appID).Apps.Snapshot(ctx, appID, asc.SnapshotOptions{Versions: snapshotLimit, Submissions: snapshotLimit, Builds: snapshotLimit})
 	if err != nil {
 		return fmt.Errorf("reading app %s: %w", appID, err)
 	}
@@ -292,8 +340,7 @@ func (w *Watcher) pollApp(ctx context.Context, wa release.WatchedApp) error {
 		obs := versionObs{App: app, Channel: wa.Channel, Version: v, Sub: sub, Source: SourcePoll, Base: basePtr}
 		if found && v.State() != asc.AppVersionState(base.State) {
 			// Re-read the version's full record (build linkage, app).
-			w.reqs.Add(1)
-			full, _, err := w.asc.Versions.Get(ctx, v.ID)
+			full, _, err := w.api(appID).Versions.Get(ctx, v.ID)
 			switch {
 			case err == nil:
 				if full.AppID == "" {
@@ -355,8 +402,7 @@ func (w *Watcher) linkSubmissions(ctx context.Context, appID string, subs []asc.
 	if !need {
 		return nil
 	}
-	w.reqs.Add(1)
-	open, _, err := w.asc.Submissions.ListOpen(ctx, appID, "")
+	open, _, err := w.api(appID).Submissions.ListOpen(ctx, appID, "")
 	if err != nil {
 		return fmt.Errorf("listing open submissions of app %s: %w", appID, err)
 	}

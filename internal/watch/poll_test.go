@@ -357,8 +357,8 @@ func TestRateLimited429ThenSuccess(t *testing.T) {
 	if n := len(h.rec.Versions()); n != 0 {
 		t.Fatalf("announced during a 429: %d", n)
 	}
-	if !strings.Contains(h.w.PollSummary(), "rate limited, paused until") {
-		t.Errorf("PollSummary during back-off = %q", h.w.PollSummary())
+	if !strings.Contains(h.w.PollSummary(""), "rate limited, paused until") {
+		t.Errorf("PollSummary during back-off = %q", h.w.PollSummary(""))
 	}
 	// Scheduled ticks honour Retry-After …
 	h.sim.ResetRequests()
@@ -397,7 +397,7 @@ func TestStretchedWhenBudgetIsLow(t *testing.T) {
 	if want := effectiveInterval(2*time.Minute, 2, st.HourRemaining, 50, true); st.Effective != want || want <= 2*time.Minute {
 		t.Errorf("effective = %v, want %v", st.Effective, want)
 	}
-	sum := h.w.PollSummary()
+	sum := h.w.PollSummary("")
 	if !strings.Contains(sum, "Polling every 2m (stretched to ") || !strings.Contains(sum, "of 50 requests left)") {
 		t.Errorf("PollSummary = %q", sum)
 	}
@@ -428,7 +428,7 @@ func TestNotStretchedWithPlentyOfBudget(t *testing.T) {
 	if st.LastGoodPoll.IsZero() || st.LastError != "" {
 		t.Errorf("status after a good tick = %+v", st)
 	}
-	if sum := h.w.PollSummary(); !strings.HasPrefix(sum, "Polling every 2m (") || strings.Contains(sum, "stretched") || !strings.Contains(sum, "last good poll") {
+	if sum := h.w.PollSummary(""); !strings.HasPrefix(sum, "Polling every 2m (") || strings.Contains(sum, "stretched") || !strings.Contains(sum, "last good poll") {
 		t.Errorf("PollSummary = %q", sum)
 	}
 	// The last good poll survives a restart.

@@ -181,8 +181,7 @@ func (w *Watcher) observeVersion(ctx context.Context, o versionObs) error {
 		At: now, Source: o.Source,
 	}
 	if subID != "" && needsItems(to, subTo) {
-		w.reqs.Add(1)
-		items, _, err := w.asc.Submissions.Items(ctx, subID)
+		items, _, err := w.api(o.App.ID).Submissions.Items(ctx, subID)
 		if err != nil {
 			return fmt.Errorf("reading items of submission %s: %w", subID, err)
 		}
@@ -320,8 +319,7 @@ func (w *Watcher) observeBuilds(ctx context.Context, o buildObs) error {
 		}
 		ev := BuildEvent{App: o.App, Channel: o.Channel, Build: b, From: from, To: to, At: now, Source: o.Source}
 		if b.MarketingVersion == "" {
-			w.reqs.Add(1)
-			full, _, err := w.asc.Builds.Get(ctx, b.ID)
+			full, _, err := w.api(o.App.ID).Builds.Get(ctx, b.ID)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("reading build %s: %w", b.ID, err))
 				if asc.IsRateLimited(err) {

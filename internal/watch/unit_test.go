@@ -257,13 +257,13 @@ type pollMetrics struct {
 	remaining []int
 }
 
-func (m *pollMetrics) ObservePoll(d time.Duration, ok bool) {
+func (m *pollMetrics) ObservePoll(key string, d time.Duration, ok bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.polls = append(m.polls, ok)
 }
 
-func (m *pollMetrics) RateRemaining(n int) {
+func (m *pollMetrics) RateRemaining(key string, n int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.remaining = append(m.remaining, n)

@@ -17,17 +17,20 @@ import (
 	"github.com/ascbot/ascbot/internal/store"
 )
 
-// PollMetrics receives the poller's figures; *metrics.Metrics implements it.
+// PollMetrics receives the poller's figures, per API key (config.Key.Name);
+// *metrics.Metrics implements it.
 type PollMetrics interface {
-	// ObservePoll records one Tick: how long it took and whether every app
-	// was read without error.
-	ObservePoll(d time.Duration, ok bool)
-	// RateRemaining reports App Store Connect's user-hour-rem after a Tick.
-	RateRemaining(n int)
+	// ObservePoll records one key's share of a Tick: how long it took and
+	// whether every app of the key was read without error.
+	ObservePoll(key string, d time.Duration, ok bool)
+	// RateRemaining reports the key's user-hour-rem after a Tick.
+	RateRemaining(key string, n int)
 }
 
 // Options configures a Watcher. ASC, Store, Release and Notifier are required.
 type Options struct {
+	// ASC is the first key's client; every app is read with its own key's
+	// client, which Release knows (release.Service.ASCFor).
 	ASC      *asc.Client
 	Store    *store.Store
 	Release  *release.Service
@@ -51,8 +54,11 @@ type Options struct {
 	AlsoTick func(context.Context) error
 }
 
-// Status is the poller's state for /asc status and health checks.
+// Status is the poller's state for /asc status and health checks, for one
+// API key (KeyStatus) or for the whole poller (Status).
 type Status struct {
+	// Key is the API key's name ("" for the whole poller).
+	Key string
 	// LastGoodPoll is when the last Tick that read every app without error
 	// ended (kept across restarts); zero when there was none.
 	LastGoodPoll time.Time
@@ -67,6 +73,8 @@ type Status struct {
 	LastError string
 	// Failures counts the Ticks that failed in a row (0 after a good one).
 	Failures int
+	// BackoffUntil is when a 429 back-off ends (zero when none).
+	BackoffUntil time.Time
 }
 
 // Tuning constants.
@@ -115,32 +123,22 @@ type Watcher struct {
 	schedule cron.Schedule
 	interval time.Duration
 
-	// reqs counts App Store Connect calls made by the watcher (poll and
-	// webhook paths), for the per-tick estimate.
-	reqs atomic.Int64
-
 	locks keyedLocks
 
 	// tickMu serialises Ticks.
 	tickMu sync.Mutex
 
-	mu          sync.Mutex // guards the fields below
-	watched     []release.WatchedApp
-	watchedOK   bool
-	watchedAt   time.Time
-	watchStale  bool
-	subVersion  map[string]string // submission id → version id ("" = holds no version)
-	lastTick    time.Time
-	lastGood    time.Time
-	lastErr     string
-	effective   time.Duration
-	stretched   bool
-	hourRem     int
-	hourLim     int
-	backoffTill time.Time
-	failures    int // Ticks failed in a row
-	cron        *cron.Cron
-	stopped     bool
+	mu         sync.Mutex // guards the fields below
+	watched    []release.WatchedApp
+	watchedOK  bool
+	watchedAt  time.Time
+	watchStale bool
+	subVersion map[string]string // submission id → version id ("" = holds no version)
+	lastGood   time.Time         // the last Tick in which every lane polled was good
+	lastErr    string
+	lanes      map[string]*lane // by API key name
+	cron       *cron.Cron
+	stopped    bool
 
 	// baseCtx is the parent of scheduled ticks and webhook work; Stop
 	// cancels it. bg counts running webhook goroutines.
@@ -188,6 +186,7 @@ func New(o Options) (*Watcher, error) {
 		spec:       spec,
 		schedule:   sched,
 		subVersion: map[string]string{},
+		lanes:      map[string]*lane{},
 	}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
@@ -202,7 +201,6 @@ func New(o Options) (*Watcher, error) {
 		w.workers = defaultWorkers
 	}
 	w.interval = scheduleInterval(sched, w.now())
-	w.effective = w.interval
 	if v, ok, err := w.store.GetMeta(metaLastGoodPoll); err == nil && ok {
 		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
 			w.lastGood = t
@@ -278,58 +276,149 @@ func (w *Watcher) WatchesChanged() {
 	w.mu.Unlock()
 }
 
-// runScheduled is the cron job: one Tick unless the rate-limit budget
-// stretched the interval or a 429 asked to back off.
+// lane is one API key's share of the poller: its own rate-limit budget,
+// stretched interval and 429 back-off, so one key's 401 or 429 never slows
+// the apps of another. Its fields are guarded by Watcher.mu, except reqs.
+type lane struct {
+	key string
+	// reqs counts App Store Connect calls made with the key by the watcher
+	// (poll and webhook paths), for the per-tick estimate.
+	reqs        atomic.Int64
+	lastTick    time.Time
+	lastGood    time.Time
+	lastErr     string
+	effective   time.Duration
+	stretched   bool
+	hourRem     int
+	hourLim     int
+	backoffTill time.Time
+	failures    int // ticks in a row in which every app of the key failed
+}
+
+// lane returns key's lane, created on first use.
+func (w *Watcher) lane(key string) *lane {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	l := w.lanes[key]
+	if l == nil {
+		l = &lane{key: key, effective: w.interval, lastGood: w.lastGood}
+		w.lanes[key] = l
+	}
+	return l
+}
+
+// api returns the client of appID's key and counts one request on its lane.
+func (w *Watcher) api(appID string) *asc.Client {
+	w.lane(w.rel.KeyOf(appID)).reqs.Add(1)
+	return w.rel.ASCFor(appID)
+}
+
+// runScheduled is the cron job: one tick of the lanes whose key is neither
+// stretched past this activation nor backing off after a 429.
 func (w *Watcher) runScheduled() {
 	now := w.now()
-	w.mu.Lock()
-	until := w.backoffTill
-	if w.stretched && !w.lastTick.IsZero() {
-		// Half an interval of tolerance: cron fires on the schedule, so
-		// the first activation after lastTick+effective-interval/2 runs.
-		if t := w.lastTick.Add(w.effective - w.interval/2); t.After(until) {
-			until = t
+	due := func(key string) bool {
+		l := w.lane(key)
+		w.mu.Lock()
+		until := l.backoffTill
+		if l.stretched && !l.lastTick.IsZero() {
+			// Half an interval of tolerance: cron fires on the schedule, so
+			// the first activation after lastTick+effective-interval/2 runs.
+			if t := l.lastTick.Add(l.effective - w.interval/2); t.After(until) {
+				until = t
+			}
+		}
+		w.mu.Unlock()
+		if now.Before(until) {
+			w.log.Debug("poll skipped to stay within the rate limit", "key", key, "until", until)
+			return false
+		}
+		return true
+	}
+	some := false
+	for _, k := range w.rel.Keys() {
+		if due(k) {
+			some = true
 		}
 	}
-	w.mu.Unlock()
-	if now.Before(until) {
-		w.log.Debug("poll skipped to stay within the rate limit", "until", until)
+	if !some {
 		return
 	}
 	ctx, cancel := context.WithTimeout(w.baseCtx, tickTimeout)
 	defer cancel()
-	if err := w.Tick(ctx); err != nil {
+	if err := w.tick(ctx, due); err != nil {
 		w.log.Warn("poll finished with errors", "err", err)
 	}
 }
 
-// Status returns the poller's state.
+// Status returns the whole poller's state: the last tick in which every
+// key's apps were read, and the first key's budget (see KeyStatus).
 func (w *Watcher) Status() Status {
+	keys := w.rel.Keys()
+	st := w.KeyStatus(keys[0])
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	st.Key = ""
+	st.LastGoodPoll, st.LastError = w.lastGood, w.lastErr
+	for _, k := range keys[1:] {
+		l := w.lanes[k]
+		if l == nil {
+			st.Failures = 0
+			continue
+		}
+		if l.effective > st.Effective {
+			st.Effective, st.Stretched = l.effective, l.effective > w.interval
+		}
+		// The poller as a whole fails only when every key does: one
+		// revoked key leaves the others' apps announced.
+		st.Failures = min(st.Failures, l.failures)
+	}
+	return st
+}
+
+// KeyStatus returns the state of one API key's apps' polling.
+func (w *Watcher) KeyStatus(key string) Status {
+	l := w.lane(key)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return Status{
-		LastGoodPoll:  w.lastGood,
+		Key:           key,
+		LastGoodPoll:  l.lastGood,
 		Interval:      w.interval,
-		Effective:     w.effective,
-		Stretched:     w.stretched,
-		HourRemaining: w.hourRem,
-		HourLimit:     w.hourLim,
-		LastError:     w.lastErr,
-		Failures:      w.failures,
+		Effective:     l.effective,
+		Stretched:     l.stretched,
+		HourRemaining: l.hourRem,
+		HourLimit:     l.hourLim,
+		LastError:     l.lastErr,
+		BackoffUntil:  l.backoffTill,
+		Failures:      l.failures,
 	}
 }
 
-// PollSummary is one human line for /asc status, e.g. "Polling every 2m
-// (stretched to 6m to stay within App Store Connect's hourly budget: 412 of
-// 3600 requests left); last good poll 40s ago".
-func (w *Watcher) PollSummary() string {
-	st := w.Status()
-	w.mu.Lock()
-	backoff := w.backoffTill
-	w.mu.Unlock()
+// KeyStatuses returns KeyStatus of every key, in configuration order.
+func (w *Watcher) KeyStatuses() []Status {
+	var out []Status
+	for _, k := range w.rel.Keys() {
+		out = append(out, w.KeyStatus(k))
+	}
+	return out
+}
+
+// PollSummary is one human line for /asc status about the polling of
+// key's apps ("" = the first key), e.g. "Polling every 2m (stretched to 6m
+// to stay within App Store Connect's hourly budget: 412 of 3600 requests
+// left); last good poll 40s ago". With several keys it names the key.
+func (w *Watcher) PollSummary(key string) string {
+	if key == "" {
+		key = w.rel.Keys()[0]
+	}
+	st := w.KeyStatus(key)
 	now := w.now()
 
 	s := "Polling every " + shortDuration(st.Interval)
+	if len(w.rel.Keys()) > 1 {
+		s = "API key *" + key + "* · " + s
+	}
 	switch {
 	case st.Stretched:
 		s += fmt.Sprintf(" (stretched to %s to stay within App Store Connect's hourly budget: %d of %d requests left)",
@@ -342,8 +431,8 @@ func (w *Watcher) PollSummary() string {
 	} else {
 		s += "; last good poll " + shortDuration(now.Sub(st.LastGoodPoll).Round(time.Second)) + " ago"
 	}
-	if backoff.After(now) {
-		s += "; rate limited, paused until " + backoff.UTC().Format("15:04:05") + " UTC"
+	if st.BackoffUntil.After(now) {
+		s += "; rate limited, paused until " + st.BackoffUntil.UTC().Format("15:04:05") + " UTC"
 	}
 	if st.LastError != "" {
 		s += "; last error: " + st.LastError

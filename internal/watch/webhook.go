@@ -263,8 +263,7 @@ func (w *Watcher) webhookVersion(ctx context.Context, versionID string, apps []s
 			bases[appID] = &s
 		}
 	}
-	w.reqs.Add(1)
-	v, _, err := w.asc.Versions.Get(ctx, versionID)
+	v, err := w.readVersion(ctx, versionID, apps)
 	if err != nil {
 		return fmt.Errorf("re-reading version %s: %w", versionID, err)
 	}
@@ -286,16 +285,14 @@ func (w *Watcher) webhookVersion(ctx context.Context, versionID string, apps []s
 	if base != nil {
 		seenSubID, seenSubState = base.SubmissionID, base.SubmissionState
 	}
-	w.reqs.Add(1)
-	open, _, err := w.asc.Submissions.ListOpen(ctx, v.AppID, v.Platform)
+	open, _, err := w.api(v.AppID).Submissions.ListOpen(ctx, v.AppID, v.Platform)
 	if err != nil {
 		return fmt.Errorf("listing open submissions of app %s: %w", v.AppID, err)
 	}
 	sub := pickSubmission(open, v.ID, seenSubID)
 	if sub == nil && seenSubID != "" && asc.ReviewSubmissionState(seenSubState).Open() {
 		// The recorded submission is no longer open: read it to see it complete.
-		w.reqs.Add(1)
-		s, _, err := w.asc.Submissions.Get(ctx, seenSubID)
+		s, _, err := w.api(v.AppID).Submissions.Get(ctx, seenSubID)
 		switch {
 		case err == nil:
 			sub = s
@@ -304,6 +301,30 @@ func (w *Watcher) webhookVersion(ctx context.Context, versionID string, apps []s
 		}
 	}
 	return w.observeVersion(ctx, versionObs{App: wa.App, Channel: wa.Channel, Version: *v, Sub: sub, Source: SourceWebhook, Base: base})
+}
+
+// readVersion reads a version with the key of one of the apps whose secret
+// signed the webhook: the version belongs to one of them, and another
+// team's key would not see it (404), so each distinct key is tried in turn.
+func (w *Watcher) readVersion(ctx context.Context, versionID string, apps []string) (*asc.AppStoreVersion, error) {
+	tried := map[string]bool{}
+	var err error
+	for _, appID := range apps {
+		key := w.rel.KeyOf(appID)
+		if tried[key] {
+			continue
+		}
+		tried[key] = true
+		var v *asc.AppStoreVersion
+		v, _, err = w.api(appID).Versions.Get(ctx, versionID)
+		if err == nil || !asc.IsNotFound(err) {
+			return v, err
+		}
+	}
+	if err == nil {
+		err = fmt.Errorf("no app signed the webhook: %w", asc.ErrNotFound)
+	}
+	return nil, err
 }
 
 // webhookBuild resolves a build upload to its build and feeds the build
@@ -332,8 +353,7 @@ func (w *Watcher) webhookBuild(ctx context.Context, uploadID string, apps []stri
 		w.log.Debug("build webhook before the app's baseline; leaving it to the poller", "app", appID)
 		return nil
 	}
-	w.reqs.Add(1)
-	buildID, _, err := w.asc.Webhooks.BuildUploadBuild(ctx, uploadID)
+	buildID, _, err := w.api(appID).Webhooks.BuildUploadBuild(ctx, uploadID)
 	if err != nil {
 		return fmt.Errorf("resolving build upload %s: %w", uploadID, err)
 	}
@@ -341,8 +361,7 @@ func (w *Watcher) webhookBuild(ctx context.Context, uploadID string, apps []stri
 		w.log.Info("build upload not linked to a build yet; the poller will see it", "app", appID, "upload", uploadID)
 		return nil
 	}
-	w.reqs.Add(1)
-	b, _, err := w.asc.Builds.Get(ctx, buildID)
+	b, _, err := w.api(appID).Builds.Get(ctx, buildID)
 	if err != nil {
 		return fmt.Errorf("reading build %s: %w", buildID, err)
 	}
