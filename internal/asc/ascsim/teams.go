@@ -140,7 +140,28 @@ func (st *store) ownerApp(typ, id string) (string, bool) {
 		if t := st.territoryAvID[id]; t != nil {
 			return st.ownerApp(tAvailability, t.availID)
 		}
+	case tBetaDetails: // a build's beta detail has the build's id
+		return st.ownerApp(tBuilds, id)
 	}
+	if st.beta == nil {
+		return "", false
+	}
+	switch typ {
+	case tBetaGroups:
+		if g := st.beta.groups[id]; g != nil {
+			return g.appID, true
+		}
+	case tBetaLocs:
+		if l := st.beta.locs[id]; l != nil {
+			return st.ownerApp(tBuilds, l.buildID)
+		}
+	case tBetaReviews:
+		if r := st.beta.reviews[id]; r != nil {
+			return st.ownerApp(tBuilds, r.buildID)
+		}
+	}
+	// betaTesters belong to no app: a tester is a person the team invited
+	// (assumed visible to the team's keys only through its groups).
 	return "", false
 }
 

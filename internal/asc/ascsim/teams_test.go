@@ -82,6 +82,7 @@ func TestTeamsAnotherTeamsResourceIsNotFound(t *testing.T) {
 			{"/v1/apps/" + d.AppID + "/appStoreVersions", "apps", d.AppID},
 			{"/v1/appStoreVersions/" + d.NewVersionID, "appStoreVersions", d.NewVersionID},
 			{"/v1/builds/" + d.Build4ID, "builds", d.Build4ID},
+			{"/v1/builds/" + d.Build4ID + "/buildBetaDetail", "builds", d.Build4ID},
 		} {
 			e := th.do("GET", tc.path, nil).firstErr(t, 404, "NOT_FOUND")
 			if want := "There is no resource of type '" + tc.typ + "' with id '" + tc.id + "'"; e["detail"] != want {
