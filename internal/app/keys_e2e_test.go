@@ -49,6 +49,9 @@ func newTwoKeyHarness(t *testing.T, yamlExtra func(*harness) string) (*harness, 
 	no := false
 	tb.buildID = h.sim.AddBuild(tb.appID, ascsim.BuildSeed{Version: "7", MarketingVersion: "2.0", UsesNonExemptEncryption: &no})
 	tb.versionID = h.sim.AddVersion(tb.appID, ascsim.VersionSeed{VersionString: "2.0"})
+	// Client b has an app named "KotenOCR" too.
+	tb.twinBundleID = "com.clientb.kotenocr"
+	tb.twinID = h.sim.AddApp(ascsim.App{Name: "KotenOCR", BundleID: tb.twinBundleID, Team: "b"})
 
 	der, err := x509.MarshalPKCS8PrivateKey(kb)
 	if err != nil {
@@ -180,8 +183,21 @@ func TestTwoKeysEndToEnd(t *testing.T) {
 	h, tb := newTwoKeyHarness(t, nil)
 	rt := h.start()
 
-	// KotenOCR on the default key, in its channel.
-	h.approved()
+	// KotenOCR on the default key, in its channel; named by bundle id, as
+	// client b has a "KotenOCR" too.
+	h.slash(userAna, "submit jp.example.kotenocr 1.1.0")
+	h.click(userAna, "attach_build_"+h.ids.Build4ID)
+	h.waitFor("build 4 attached", h.threadSays("attached build 4"))
+	h.fillNotes(userAna)
+	h.click(userAna, "submit")
+	h.waitFor("Waiting for Review", h.cardSays("Waiting for Review"))
+	if err := h.sim.StartReview(h.ids.NewVersionID); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.sim.Approve(h.ids.NewVersionID); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("approval announced", func() bool { return h.channelLines("was *approved*") == 1 })
 	h.click(userBob, "release")
 	h.waitFor("KotenOCR released", h.cardSays("released by <@U0BOB>"))
 	if n := h.releaseRequests(); n != 1 {
@@ -197,9 +213,7 @@ func TestTwoKeysEndToEnd(t *testing.T) {
 	if !h.ephemeralSays(userAna, "*KotenOCR* · `jp.example.kotenocr` · "+h.ids.AppID+" · key `default`")() {
 		t.Error("/asc apps does not list KotenOCR with key default")
 	}
-	// Client b gets an app named "KotenOCR" too: the bot asks which.
-	tb.twinBundleID = "com.clientb.kotenocr"
-	tb.twinID = h.sim.AddApp(ascsim.App{Name: "KotenOCR", BundleID: tb.twinBundleID, Team: "b"})
+	// "KotenOCR" is an app of both teams: the bot asks which.
 	h.slash(userAna, "status KotenOCR")
 	h.waitFor("the ambiguity", h.ephemeralSays(userAna, "matches more than one app"))
 	if !h.ephemeralSays(userAna, "key `client-b`")() || !h.ephemeralSays(userAna, "Name it by bundle id or id")() {

@@ -131,6 +131,7 @@ type harness struct {
 	cfg    *config.Config
 	rel    *release.Service
 	rec    *recorder
+	keys   map[string]*asc.Client // several API keys' clients (nil: client alone)
 	w      *Watcher
 	opts   Options
 	app    seededApp
@@ -205,7 +206,7 @@ func (h *harness) open() {
 		h.t.Fatal(err)
 	}
 	h.store = st
-	h.rel = release.New(release.Options{ASC: h.client, Store: st, Config: h.cfg})
+	h.rel = release.New(release.Options{ASC: h.client, Keys: h.keys, Store: st, Config: h.cfg})
 	o := h.opts
 	o.Store, o.Release = st, h.rel
 	w, err := New(o)
