@@ -29,7 +29,6 @@ const ExpiryWarning = 7 * 24 * time.Hour
 
 // Service runs the TestFlight workflow.
 type Service struct {
-	asc   *asc.Client
 	rel   *release.Service
 	store *store.Store
 	log   *slog.Logger
@@ -46,7 +45,7 @@ type Options struct {
 
 // New returns a Service.
 func New(o Options) *Service {
-	s := &Service{asc: o.Release.ASC(), rel: o.Release, store: o.Store, log: o.Logger, now: o.Clock}
+	s := &Service{rel: o.Release, store: o.Store, log: o.Logger, now: o.Clock}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -147,6 +146,7 @@ func (v *View) Group(id string) (asc.BetaGroup, bool) {
 // detail, groups, What to Test and review in one request, and in parallel the
 // app's groups, its TestFlight locales and the previous build's What to Test.
 func (s *Service) Load(ctx context.Context, appID, buildID string) (*View, error) {
+	api := s.rel.ASCFor(appID)
 	v := &View{}
 	var recent []asc.BetaBuild
 	g, gctx := errgroup.WithContext(ctx)
@@ -156,7 +156,7 @@ func (s *Service) Load(ctx context.Context, appID, buildID string) (*View, error
 		return err
 	})
 	g.Go(func() error {
-		bb, _, err := s.asc.BetaBuilds.Get(gctx, buildID)
+		bb, _, err := api.BetaBuilds.Get(gctx, buildID)
 		if err != nil {
 			return err
 		}
@@ -164,17 +164,17 @@ func (s *Service) Load(ctx context.Context, appID, buildID string) (*View, error
 		return nil
 	})
 	g.Go(func() error {
-		groups, _, err := s.asc.BetaGroups.List(gctx, asc.BetaGroupListOptions{AppID: appID})
+		groups, _, err := api.BetaGroups.List(gctx, asc.BetaGroupListOptions{AppID: appID})
 		v.Groups = groups
 		return err
 	})
 	g.Go(func() error {
-		locs, _, err := s.asc.BetaBuilds.Locales(gctx, appID)
+		locs, _, err := api.BetaBuilds.Locales(gctx, appID)
 		v.Locales = locs
 		return err
 	})
 	g.Go(func() error {
-		bs, _, err := s.asc.BetaBuilds.List(gctx, asc.BetaBuildListOptions{AppID: appID, Limit: 10})
+		bs, _, err := api.BetaBuilds.List(gctx, asc.BetaBuildListOptions{AppID: appID, Limit: 10})
 		recent = bs
 		return err
 	})
@@ -208,6 +208,7 @@ func (s *Service) Load(ctx context.Context, appID, buildID string) (*View, error
 // request) and, when groupID is set, that group. The view's Groups hold that
 // group alone; Locales and Previous stay empty.
 func (s *Service) loadForPress(ctx context.Context, appID, buildID, groupID string) (*View, error) {
+	api := s.rel.ASCFor(appID)
 	v := &View{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -216,7 +217,7 @@ func (s *Service) loadForPress(ctx context.Context, appID, buildID, groupID stri
 		return err
 	})
 	g.Go(func() error {
-		bb, _, err := s.asc.BetaBuilds.Get(gctx, buildID)
+		bb, _, err := api.BetaBuilds.Get(gctx, buildID)
 		if err != nil {
 			return err
 		}
@@ -225,7 +226,7 @@ func (s *Service) loadForPress(ctx context.Context, appID, buildID, groupID stri
 	})
 	if groupID != "" {
 		g.Go(func() error {
-			grp, _, err := s.asc.BetaGroups.Get(gctx, groupID)
+			grp, _, err := api.BetaGroups.Get(gctx, groupID)
 			if asc.IsNotFound(err) {
 				return nil
 			}
@@ -265,8 +266,9 @@ func previousWhatToTest(b asc.Build, recent []asc.BetaBuild) map[string]string {
 // FindBuild returns the id of the app's build with that number, or of its
 // newest valid build when number is "".
 func (s *Service) FindBuild(ctx context.Context, appID, number string) (string, error) {
+	api := s.rel.ASCFor(appID)
 	opt := asc.BetaBuildListOptions{AppID: appID, Number: number, Limit: 1, ValidOnly: number == ""}
-	bs, _, err := s.asc.BetaBuilds.List(ctx, opt)
+	bs, _, err := api.BetaBuilds.List(ctx, opt)
 	if err != nil {
 		return "", fmt.Errorf("finding the build: %w", err)
 	}
@@ -361,6 +363,7 @@ func (s *Service) RemoveFromGroup(ctx context.Context, user, appID, buildID, gro
 }
 
 func (s *Service) changeGroup(ctx context.Context, user, appID, buildID, groupID string, add bool) (*View, asc.BetaGroup, error) {
+	api := s.rel.ASCFor(appID)
 	action := "beta-remove-group"
 	if add {
 		action = "beta-add-group"
@@ -391,15 +394,15 @@ func (s *Service) changeGroup(ctx context.Context, user, appID, buildID, groupID
 	if add && v.Build.Build.UsesNonExemptEncryption == nil && v.AppCfg.UsesNonExemptEncryption != nil {
 		// The YAML's answer for builds that carry none (as the submit flow
 		// uses it): without one no tester can install the build.
-		if _, _, err := s.asc.Builds.SetUsesNonExemptEncryption(ctx, buildID, *v.AppCfg.UsesNonExemptEncryption); err != nil {
+		if _, _, err := api.Builds.SetUsesNonExemptEncryption(ctx, buildID, *v.AppCfg.UsesNonExemptEncryption); err != nil {
 			return v, g, appleRefusal(err)
 		}
 		s.rel.Audit(user, "export-compliance", appID, what, "ok", fmt.Sprintf("usesNonExemptEncryption=%t from the config", *v.AppCfg.UsesNonExemptEncryption))
 	}
 	if add {
-		_, err = s.asc.BetaGroups.AddBuild(ctx, buildID, groupID)
+		_, err = api.BetaGroups.AddBuild(ctx, buildID, groupID)
 	} else {
-		_, err = s.asc.BetaGroups.RemoveBuild(ctx, buildID, groupID)
+		_, err = api.BetaGroups.RemoveBuild(ctx, buildID, groupID)
 	}
 	if err != nil {
 		s.rel.Audit(user, action, appID, what, "failed", err.Error())
@@ -413,6 +416,7 @@ func (s *Service) changeGroup(ctx context.Context, user, appID, buildID, groupID
 // intent is recorded before the call, so double clicks and redelivered
 // envelopes submit once, and Apple's own "already submitted" counts as done.
 func (s *Service) SubmitForReview(ctx context.Context, user, appID, buildID string) error {
+	api := s.rel.ASCFor(appID)
 	v, err := s.loadForPress(ctx, appID, buildID, "")
 	if err != nil {
 		return err
@@ -434,7 +438,7 @@ func (s *Service) SubmitForReview(ctx context.Context, user, appID, buildID stri
 		return &release.BlockedError{Reasons: []string{reason}}
 	}
 	_, err = s.rel.Act(ctx, store.Action{Key: "beta-review/" + buildID, Kind: "beta-review", User: user, AppID: appID, Intent: what}, func() (string, error) {
-		sub, _, err := s.asc.BetaBuilds.SubmitForReview(ctx, buildID)
+		sub, _, err := api.BetaBuilds.SubmitForReview(ctx, buildID)
 		if errors.Is(err, asc.ErrAlreadySubmitted) {
 			return "already submitted for beta review (" + string(sub.State) + ")", nil
 		}
@@ -450,6 +454,7 @@ func (s *Service) SubmitForReview(ctx context.Context, user, appID, buildID stri
 // when the build has none) and answers export compliance when asked. It
 // returns the locales that changed.
 func (s *Service) SetWhatToTest(ctx context.Context, user, appID, buildID string, texts map[string]string, encryption *bool) ([]string, error) {
+	api := s.rel.ASCFor(appID)
 	if errs := ValidateWhatToTest(texts); len(errs) > 0 {
 		var reasons []string
 		for loc, msg := range errs {
@@ -468,7 +473,7 @@ func (s *Service) SetWhatToTest(ctx context.Context, user, appID, buildID string
 	}
 	var changed []string
 	if encryption != nil && v.Build.Build.UsesNonExemptEncryption == nil {
-		if _, _, err := s.asc.Builds.SetUsesNonExemptEncryption(ctx, buildID, *encryption); err != nil {
+		if _, _, err := api.Builds.SetUsesNonExemptEncryption(ctx, buildID, *encryption); err != nil {
 			return nil, appleRefusal(err)
 		}
 		changed = append(changed, "export compliance")
@@ -489,11 +494,11 @@ func (s *Service) SetWhatToTest(ctx context.Context, user, appID, buildID string
 		case exists && cur.WhatsNew == text:
 			continue
 		case exists:
-			_, _, err = s.asc.BetaBuilds.SetWhatToTest(ctx, cur.ID, text)
+			_, _, err = api.BetaBuilds.SetWhatToTest(ctx, cur.ID, text)
 		case text == "":
 			continue
 		default:
-			_, _, err = s.asc.BetaBuilds.CreateLocalization(ctx, buildID, loc, text)
+			_, _, err = api.BetaBuilds.CreateLocalization(ctx, buildID, loc, text)
 		}
 		if err != nil {
 			s.rel.Audit(user, "beta-what-to-test", appID, what, "failed", loc+": "+err.Error())
@@ -544,7 +549,8 @@ func CheckEmail(s string) (string, error) {
 // ResolveGroup finds the app's group by name (case-insensitive); an empty
 // name means the app's only external group.
 func (s *Service) ResolveGroup(ctx context.Context, app asc.App, name string) (asc.BetaGroup, []asc.BetaGroup, error) {
-	groups, _, err := s.asc.BetaGroups.List(ctx, asc.BetaGroupListOptions{AppID: app.ID})
+	api := s.rel.ASCFor(app.ID)
+	groups, _, err := api.BetaGroups.List(ctx, asc.BetaGroupListOptions{AppID: app.ID})
 	if err != nil {
 		return asc.BetaGroup{}, nil, fmt.Errorf("listing beta groups of %s: %w", app.Name, err)
 	}
@@ -570,11 +576,12 @@ func (s *Service) ResolveGroup(ctx context.Context, app asc.App, name string) (a
 
 // GroupTesters returns the group and its testers.
 func (s *Service) GroupTesters(ctx context.Context, app asc.App, groupName string) (asc.BetaGroup, []asc.BetaTester, error) {
+	api := s.rel.ASCFor(app.ID)
 	g, _, err := s.ResolveGroup(ctx, app, groupName)
 	if err != nil {
 		return g, nil, err
 	}
-	ts, _, err := s.asc.BetaGroups.Testers(ctx, g.ID)
+	ts, _, err := api.BetaGroups.Testers(ctx, g.ID)
 	if err != nil {
 		return g, nil, fmt.Errorf("listing testers of %s: %w", g.Name, err)
 	}
@@ -585,6 +592,7 @@ func (s *Service) GroupTesters(ctx context.Context, app asc.App, groupName strin
 // (POST /v1/betaTesters with the group), an existing one is added to it.
 // It reports whether the tester was new.
 func (s *Service) AddTester(ctx context.Context, user string, app asc.App, email, groupName, first, last string) (asc.BetaGroup, bool, error) {
+	api := s.rel.ASCFor(app.ID)
 	email, err := CheckEmail(email)
 	if err != nil {
 		return asc.BetaGroup{}, false, err
@@ -597,15 +605,15 @@ func (s *Service) AddTester(ctx context.Context, user string, app asc.App, email
 	if err := s.require(ctx, user, "tester-add", app, &g, masked); err != nil {
 		return g, false, err
 	}
-	existing, _, err := s.asc.BetaTesters.FindByEmail(ctx, email)
+	existing, _, err := api.BetaTesters.FindByEmail(ctx, email)
 	if err != nil {
 		return g, false, err
 	}
 	created := existing == nil
 	if created {
-		_, _, err = s.asc.BetaTesters.Create(ctx, asc.BetaTesterCreate{Email: email, FirstName: first, LastName: last, GroupIDs: []string{g.ID}})
+		_, _, err = api.BetaTesters.Create(ctx, asc.BetaTesterCreate{Email: email, FirstName: first, LastName: last, GroupIDs: []string{g.ID}})
 	} else {
-		_, err = s.asc.BetaGroups.AddTesters(ctx, g.ID, existing.ID)
+		_, err = api.BetaGroups.AddTesters(ctx, g.ID, existing.ID)
 	}
 	if err != nil {
 		s.rel.Audit(user, "tester-add", app.ID, masked, "failed", g.Name+": "+err.Error())
@@ -619,6 +627,7 @@ func (s *Service) AddTester(ctx context.Context, user string, app asc.App, email
 // RemoveTester takes the person out of the group (they stay a tester of the
 // team and of other groups).
 func (s *Service) RemoveTester(ctx context.Context, user string, app asc.App, email, groupName string) (asc.BetaGroup, error) {
+	api := s.rel.ASCFor(app.ID)
 	email, err := CheckEmail(email)
 	if err != nil {
 		return asc.BetaGroup{}, err
@@ -631,21 +640,21 @@ func (s *Service) RemoveTester(ctx context.Context, user string, app asc.App, em
 	if err := s.require(ctx, user, "tester-remove", app, &g, masked); err != nil {
 		return g, err
 	}
-	t, _, err := s.asc.BetaTesters.FindByEmail(ctx, email)
+	t, _, err := api.BetaTesters.FindByEmail(ctx, email)
 	if err != nil {
 		return g, err
 	}
 	if t == nil {
 		return g, &release.BlockedError{Reasons: []string{fmt.Sprintf("%s is not a TestFlight tester of this team", masked)}}
 	}
-	ids, _, err := s.asc.BetaGroups.TesterIDs(ctx, g.ID)
+	ids, _, err := api.BetaGroups.TesterIDs(ctx, g.ID)
 	if err != nil {
 		return g, err
 	}
 	if !slices.Contains(ids, t.ID) {
 		return g, &release.DoneError{At: s.now(), Result: fmt.Sprintf("%s is not in %s", masked, g.Name)}
 	}
-	if _, err := s.asc.BetaGroups.RemoveTesters(ctx, g.ID, t.ID); err != nil {
+	if _, err := api.BetaGroups.RemoveTesters(ctx, g.ID, t.ID); err != nil {
 		s.rel.Audit(user, "tester-remove", app.ID, masked, "failed", g.Name+": "+err.Error())
 		return g, appleRefusal(err)
 	}
