@@ -15,6 +15,7 @@ import (
 
 	"github.com/ascbot/ascbot/internal/asc/ascsim"
 	"github.com/ascbot/ascbot/internal/slacksim"
+	"github.com/ascbot/ascbot/internal/watch"
 )
 
 const (
@@ -62,7 +63,7 @@ func newTwoKeyHarness(t *testing.T, yamlExtra func(*harness) string) (*harness, 
 	if yamlExtra != nil {
 		extra = yamlExtra(h)
 	}
-	h.writeYAML(`poll: "@every 1s"
+	h.writeYAML(`poll: %q
 approvers: ["S0RELEASE"]
 keys:
   - name: client-b
@@ -75,8 +76,30 @@ apps:
   - id: %q
     key: client-b
     channel: %q
-%s`, keyIDB, issuerIDB, h.ids.AppID, channel, tb.appID, channelB, extra)
+%s`, testPoll, keyIDB, issuerIDB, h.ids.AppID, channel, tb.appID, channelB, extra)
 	return h, tb
+}
+
+// pollAnyUntil polls (every key) until cond holds. A key may be failing
+// on purpose, so a poll's error is not the test's.
+func (h *harness) pollAnyUntil(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		h.mu.Lock()
+		rt := h.rt
+		h.mu.Unlock()
+		_ = rt.Watcher.Tick(h.ctx())
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		err := h.slack.WaitFor(ctx, cond)
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("polling until %s: still not after 10 s", what)
+		}
+	}
 }
 
 // cardIn returns the card in ch whose header names title.
@@ -148,7 +171,7 @@ func (h *harness) shipStampRally(tb *teamB) {
 	if err := h.sim.Approve(tb.versionID); err != nil {
 		h.t.Fatal(err)
 	}
-	h.waitFor("the approval in client-b's channel", func() bool { return h.linesIn(channelB, "was *approved*") == 1 })
+	h.pollAnyUntil("the approval in client-b's channel", func() bool { return h.linesIn(channelB, "was *approved*") == 1 })
 	h.waitFor("the Release button", func() bool {
 		m, _ := h.cardIn(channelB, title)
 		_, ok := findButton(m.Blocks, "release")
@@ -194,10 +217,11 @@ func TestTwoKeysEndToEnd(t *testing.T) {
 	if err := h.sim.StartReview(h.ids.NewVersionID); err != nil {
 		t.Fatal(err)
 	}
+	h.tick()
 	if err := h.sim.Approve(h.ids.NewVersionID); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("approval announced", func() bool { return h.channelLines("was *approved*") == 1 })
+	h.pollUntil("approval announced", func() bool { return h.channelLines("was *approved*") == 1 })
 	h.click(userBob, "release")
 	h.waitFor("KotenOCR released", h.cardSays("released by <@U0BOB>"))
 	if n := h.releaseRequests(); n != 1 {
@@ -224,14 +248,15 @@ func TestTwoKeysEndToEnd(t *testing.T) {
 
 	// Stamp Rally on client-b, after the default key is revoked.
 	h.sim.RevokeKey(keyID)
-	h.waitFor("the default key's poll failing", func() bool {
-		return strings.Contains(rt.Watcher.KeyStatus("default").LastError, "401")
-	})
+	_ = rt.Watcher.Tick(h.ctx())
+	if st := rt.Watcher.KeyStatus("default"); !strings.Contains(st.LastError, "401") {
+		t.Fatalf("the revoked default key's poll: %+v, want a 401", st)
+	}
 	h.shipStampRally(tb)
 	if err := h.sim.Distribute(tb.versionID); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("Ready for Distribution in client-b's channel", func() bool { return h.linesIn(channelB, "is *Ready for Distribution*") == 1 })
+	h.pollAnyUntil("Ready for Distribution in client-b's channel", func() bool { return h.linesIn(channelB, "is *Ready for Distribution*") == 1 })
 
 	// The audit log says which key each action used.
 	for app, want := range map[string]string{h.ids.AppID: "default", tb.appID: "client-b"} {
@@ -261,8 +286,20 @@ func TestTwoKeysEndToEnd(t *testing.T) {
 	}
 
 	// /healthz and /metrics per key.
+	for range watchFailingAfter {
+		_ = rt.Watcher.Tick(h.ctx())
+	}
+	resp, err := http.Get("http://" + rt.HTTPAddr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/healthz = %d with one key of two revoked, want 200: the other key's apps are announced", resp.StatusCode)
+	}
 	var health struct {
-		Keys map[string]struct {
+		FailingKeys []string `json:"failing_keys"`
+		Keys        map[string]struct {
 			LastGoodPoll  string `json:"last_good_poll"`
 			LastPollError string `json:"last_poll_error"`
 			RateRemaining int    `json:"rate_remaining"`
@@ -270,6 +307,9 @@ func TestTwoKeysEndToEnd(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(h.get(rt.HTTPAddr, "/healthz")), &health); err != nil {
 		t.Fatal(err)
+	}
+	if len(health.FailingKeys) != 1 || health.FailingKeys[0] != "default" {
+		t.Errorf("/healthz failing_keys = %v, want [default]", health.FailingKeys)
 	}
 	if d, b := health.Keys["default"], health.Keys["client-b"]; !strings.Contains(d.LastPollError, "401") || b.LastPollError != "" || b.LastGoodPoll == "" || b.RateRemaining <= 0 {
 		t.Errorf("/healthz keys = %+v, want default failing with 401 and client-b polling fine", health.Keys)
@@ -306,6 +346,8 @@ func TestStartupWarnsOfAnAppItsKeyCannotSee(t *testing.T) {
 	h.slash(userAna, "status Hanko Stamp")
 	h.waitFor("a status", h.ephemeralSays(userAna, "Hanko Stamp"))
 }
+
+const watchFailingAfter = watch.FailingAfter
 
 func metricAbove(scrape, series string, min float64) bool {
 	for _, l := range strings.Split(scrape, "\n") {
