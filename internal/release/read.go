@@ -70,6 +70,11 @@ func (c *viewCache) put(v VersionView, at time.Time) {
 			delete(c.m, id)
 		}
 	}
+	// A read that began before the last write ended (a poll racing a press)
+	// must not replace what the write returned.
+	if e, ok := c.m[v.Version.ID]; ok && e.at.After(at) {
+		return
+	}
 	c.m[v.Version.ID] = cachedView{v: v, at: at}
 }
 
@@ -107,6 +112,7 @@ func (s *Service) LoadByVersionString(ctx context.Context, appID, versionString 
 // others come from the version's latest view (all are read when there is none).
 func (s *Service) read(ctx context.Context, appID, versionID, versionString string, platform asc.Platform, need parts) (*VersionView, error) {
 	api := s.ASCFor(appID)
+	started := s.now()
 	base, cached := VersionView{}, false
 	if versionID != "" {
 		base, cached = s.views.get(versionID, s.now())
@@ -276,7 +282,7 @@ func (s *Service) read(ctx context.Context, appID, versionID, versionString stri
 		v.ReviewedBuildID = c.ReviewedBuildID
 	}
 	v.Preflight = s.preflight(&v, nil)
-	s.remember(&v)
+	s.views.put(v, started)
 	return &v, nil
 }
 

@@ -282,4 +282,10 @@ func TestViewCacheKeepsRecentViewsOnly(t *testing.T) {
 	if _, held := c.m["v1"]; held || len(c.m) != 1 {
 		t.Fatalf("expired views are kept: %v", c.m)
 	}
+	// A read that began before the view held was stored (a poll racing a
+	// press's write) does not replace it.
+	c.put(VersionView{Version: asc.AppStoreVersion{ID: "v2", VersionString: "old read"}}, t0)
+	if got, _ := c.get("v2", t0.Add(viewCacheTTL+2*time.Second)); got.Version.VersionString == "old read" {
+		t.Fatal("an older read replaced a newer view")
+	}
 }
