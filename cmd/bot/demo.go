@@ -7,11 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack/socketmode"
@@ -91,6 +94,9 @@ type demo struct {
 
 	slack *slacksim.Server
 	sim   *ascsim.Server
+	rt    *app.Runtime
+	// shown counts the transcript events printed so far.
+	shown atomic.Int64
 }
 
 func (d *demo) say(format string, a ...any) {
@@ -135,6 +141,7 @@ func indent(s string) string {
 
 // show prints one transcript event as a person would see it in Slack.
 func (d *demo) show(e slacksim.Event) {
+	defer d.shown.Add(1)
 	switch e.Kind {
 	case "slash", "click", "submit":
 		// user actions are printed below
@@ -173,7 +180,13 @@ func (d *demo) show(e slacksim.Event) {
 			return
 		}
 		d.say("%s 🤖 ascbot, only %s sees: %s\n", d.stamp(), who(e.User), strings.TrimSpace(text))
-	case "view_open", "view_update":
+	case "view_update" /* after a save */ :
+		if e.Note == "close" {
+			d.say("%s 🤖 the form closed\n", d.stamp())
+			return
+		}
+		fallthrough
+	case "view_open":
 		if e.View != nil && e.View.CallbackID != "" {
 			d.say("%s 🤖 ascbot opened a form for %s:\n%s\n", d.stamp(), who(e.User), indent(slacksim.RenderView(*e.View)))
 		}
@@ -187,7 +200,22 @@ func (d *demo) step(title string) {
 	if d.pause > 0 {
 		time.Sleep(d.pause)
 	}
+	d.settle()
 	d.say("\n%s ── %s\n", d.stamp(), title)
+}
+
+// settle waits until the bot has finished what the last action started and
+// the transcript printed so far has caught up, so that nothing of one step
+// is printed under the next one's heading (the transcript reaches the
+// printer through a queue, and --fast leaves no pause to hide it).
+func (d *demo) settle() {
+	if d.rt != nil {
+		d.rt.Bot.Wait()
+	}
+	n := int64(len(d.slack.Transcript()))
+	for deadline := time.Now().Add(5 * time.Second); d.shown.Load() < n && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func (d *demo) run(verbose bool, stderr io.Writer) error {
@@ -245,7 +273,7 @@ func (d *demo) run(verbose bool, stderr io.Writer) error {
 	go func() {
 		done <- app.Run(runCtx, cfg, app.Options{
 			Logger: newLogger(logOut, "debug"), Sim: d.sim, SimKey: &app.SimKey{KeyID: kid, IssuerID: iss, Key: key},
-			Ready:         func(*app.Runtime) { close(ready) },
+			Ready:         func(rt *app.Runtime) { d.rt = rt; close(ready) },
 			SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(5 * time.Second)},
 		})
 	}()
@@ -349,6 +377,15 @@ func (d *demo) fillForm(ctx context.Context, values map[string]map[string]string
 		return false
 	}); err != nil {
 		return err
+	}
+	d.settle()
+	for _, k := range slices.Sorted(maps.Keys(values)) { // what she types, as she types it
+		if loc, ok := strings.CutPrefix(k, "notes_"); ok {
+			d.say("%s 👤 ana types What's New for %s: %s\n", d.stamp(), loc, values[k]["text"])
+		}
+	}
+	if a, ok := values["encryption"]; ok {
+		d.say("%s 👤 ana answers the export-compliance question: %s\n", d.stamp(), a["answer"])
 	}
 	if _, err := d.slack.SubmitView(ctx, userAna, viewID, values); err != nil {
 		return fmt.Errorf("saving the form: %w", err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -94,10 +95,34 @@ func TestDemoPlaysTheWholeStory(t *testing.T) {
 		"only carol sees: 🚫",
 		"bob pressed [Release]",
 		"is *Ready for Distribution*",
+		"ana types What's New for en-US: Recognises cursive kana",
+		"ana saved the form",
+		"the form closed",
 		"✓ Demo complete",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the demo's transcript lacks %q", want)
 		}
 	}
+	// After a save the form closes; it is not "opened" again.
+	if regexp.MustCompile(`saved the form\n\[[^\]]*\] 🤖 ascbot opened a form`).MatchString(out.String()) {
+		t.Error("the transcript says the bot opened a form right after it was saved")
+	}
+	// Each step's events are printed under its own heading, --fast or not.
+	sections := strings.Split(out.String(), "── ")
+	under := func(heading, want string) {
+		for _, s := range sections {
+			if strings.HasPrefix(s, heading) {
+				if !strings.Contains(s, want) {
+					t.Errorf("step %q does not show %q:\n%s", heading, want, s)
+				}
+				return
+			}
+		}
+		t.Errorf("no step %q", heading)
+	}
+	under("1. ", "ascbot posted in #ios-releases")
+	under("5. ", "is *In Review*")
+	// The card says which in-app purchases wait, from approval to the store.
+	under("13. ", "In-app purchases still ready to submit")
 }

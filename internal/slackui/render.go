@@ -300,8 +300,12 @@ func cardReleaseInfo(v *release.VersionView, m CardMeta) slack.Block {
 
 // cardIAPInfo warns about in-app purchases left out of an approved version's review.
 func cardIAPInfo(v *release.VersionView) slack.Block {
-	st := v.Version.State()
-	if (st != asc.StatePendingDeveloperRelease && st != asc.StateReadyForDistribution) || len(v.PendingIAPs) == 0 {
+	switch v.Version.State() {
+	case asc.StatePendingDeveloperRelease, asc.StateProcessingForDistribution, asc.StateReadyForDistribution:
+	default:
+		return nil
+	}
+	if len(v.PendingIAPs) == 0 {
 		return nil
 	}
 	var names []string

@@ -111,6 +111,12 @@ func TestRenderCardGolden(t *testing.T) {
 			v.Phased = &asc.PhasedRelease{ID: "p1", State: asc.PhasedInactive}
 			return v
 		}, CardMeta{Rev: 7, SubmittedBy: "U0ANA", Approvers: []string{"S0RELEASE", "U0BOB"}}},
+		{"card_processing_iap_left_out", func() *release.VersionView {
+			v := fixtureView(asc.StateProcessingForDistribution)
+			v.Localizations[1].WhatsNew = "筆記体"
+			v.PendingIAPs = []asc.InAppPurchase{{ID: "iap1", Name: "OCR credits", State: asc.IAPReadyToSubmit}}
+			return v
+		}, CardMeta{Rev: 8, SubmittedBy: "U0ANA", ReleasedBy: "U0BOB"}},
 		{"card_sandbox_open_approvals", func() *release.VersionView {
 			v := fixtureView(asc.StatePendingDeveloperRelease)
 			v.Localizations[1].WhatsNew = "筆記体"
