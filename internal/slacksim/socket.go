@@ -423,6 +423,10 @@ func (s *Server) applySlashAck(env *envelope, payload json.RawMessage) {
 		s.violate("ack_payload_invalid", env.typ, "slash command ack payload has neither text nor blocks: %s", truncate(string(payload), 200))
 		return
 	}
+	if err := checkMetadata(msg.Metadata); err != nil {
+		s.violate("invalid_metadata_format", env.typ, "slash command ack payload: %v", err)
+		return
+	}
 	text, _, bad := s.checkOutgoing(env.typ, msg.Text, msg.Blocks)
 	if bad != nil {
 		s.addViolations(bad.violations...)

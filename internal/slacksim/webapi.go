@@ -1,6 +1,7 @@
 package slacksim
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -733,6 +734,32 @@ type responseBody struct {
 	ReplaceOriginal bool            `json:"replace_original"`
 	DeleteOriginal  bool            `json:"delete_original"`
 	ThreadTS        string          `json:"thread_ts"`
+	Metadata        json.RawMessage `json:"metadata"`
+}
+
+// checkMetadata applies Slack's type for message metadata: @slack/types
+// MessageMetadata has event_type (string) and event_payload (object), both
+// required (https://docs.slack.dev/messaging/message-metadata). Absent is
+// fine; slack-go's empty {"event_type":"","event_payload":null} is not.
+// Slack's error code for it on chat.postMessage is invalid_metadata_format.
+func checkMetadata(raw json.RawMessage) error {
+	if !nonEmpty(raw) || string(bytes.TrimSpace(raw)) == "null" {
+		return nil
+	}
+	var md struct {
+		EventType    *string         `json:"event_type"`
+		EventPayload json.RawMessage `json:"event_payload"`
+	}
+	if err := json.Unmarshal(raw, &md); err != nil {
+		return fmt.Errorf("metadata is not an object: %w", err)
+	}
+	if md.EventType == nil || *md.EventType == "" {
+		return fmt.Errorf("metadata.event_type is required: %s", truncate(string(raw), 120))
+	}
+	if p := bytes.TrimSpace(md.EventPayload); len(p) == 0 || p[0] != '{' {
+		return fmt.Errorf("metadata.event_payload must be an object: %s", truncate(string(raw), 120))
+	}
+	return nil
 }
 
 func (s *Server) handleResponseURL(w http.ResponseWriter, r *http.Request) {
@@ -811,6 +838,11 @@ func (s *Server) applyResponseURL(id, httpMethod, ctype string, data []byte, rer
 	event := Event{Kind: "response_url", User: ru.user, Channel: ru.channel, TS: ru.messageTS, Text: body.Text, Blocks: cloneRaw(post.Blocks)}
 	if code == "" && !body.DeleteOriginal && body.Text == "" && !hasBlocks(body.Blocks) {
 		code, detail = "no_text", "a response needs text or blocks"
+	}
+	if code == "" {
+		if err := checkMetadata(body.Metadata); err != nil {
+			code, detail = "invalid_metadata_format", err.Error()
+		}
 	}
 	if code == "" && !body.DeleteOriginal {
 		text, _, bad := s.checkOutgoing("response_url", body.Text, body.Blocks)

@@ -29,7 +29,7 @@ type commandSpec struct {
 	Split func(args []string) (parsedCommand, bool)
 	// Exactly one of Ack and Run is set (a test checks it).
 	// Ack is the whole answer, sent in the ack itself: no I/O.
-	Ack func() slack.Msg
+	Ack func() reply
 	// Run answers after the ack.
 	Run func(b *Bot, ctx context.Context, cmd slack.SlashCommand, p parsedCommand) error
 }
@@ -52,7 +52,7 @@ var commandSpecs []commandSpec
 func init() {
 	commandSpecs = []commandSpec{
 		{Name: "help", Usage: "/asc help", Example: "/asc help", Summary: "every command with an example",
-			Ack: func() slack.Msg { return ephemeralMsg("ascbot commands", RenderHelp()) }},
+			Ack: func() reply { return ephemeralMsg("ascbot commands", RenderHelp()) }},
 		{Name: "apps", Usage: "/asc apps", Example: "/asc apps", Summary: "the apps the API key sees: name, bundle id, id",
 			Run: func(b *Bot, ctx context.Context, cmd slack.SlashCommand, _ parsedCommand) error {
 				return b.cmdApps(ctx, cmd)

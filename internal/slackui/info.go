@@ -131,7 +131,7 @@ func (b *Bot) cmdWatch(ctx context.Context, cmd slack.SlashCommand, app asc.App,
 		b.watches.WatchesChanged()
 	}
 	text := fmt.Sprintf("📡 <@%s> asked me to post %s's review-state changes in <#%s>.", cmd.UserID, app.Name, channel)
-	if err := b.posters.respond(ctx, cmd.ResponseURL, true, slack.MsgOptionText(text, false)); err != nil {
+	if err := b.posters.respond(ctx, cmd.ResponseURL, true, reply{Text: text}); err != nil {
 		return fmt.Errorf("answering: %w", err)
 	}
 	return nil
@@ -149,7 +149,7 @@ func (b *Bot) cmdUnwatch(ctx context.Context, cmd slack.SlashCommand, app asc.Ap
 		b.watches.WatchesChanged()
 	}
 	text := fmt.Sprintf("🔕 <@%s> stopped the review-state posts for %s.", cmd.UserID, app.Name)
-	if err := b.posters.respond(ctx, cmd.ResponseURL, true, slack.MsgOptionText(text, false)); err != nil {
+	if err := b.posters.respond(ctx, cmd.ResponseURL, true, reply{Text: text}); err != nil {
 		return fmt.Errorf("answering: %w", err)
 	}
 	return nil

@@ -90,7 +90,7 @@ func (b *Bot) tell(ctx context.Context, cb slack.InteractionCallback, text strin
 		return
 	}
 	if cb.ResponseURL != "" {
-		if err := b.posters.respond(ctx, cb.ResponseURL, false, slack.MsgOptionText(text, false)); err != nil {
+		if err := b.posters.respond(ctx, cb.ResponseURL, false, reply{Text: text}); err != nil {
 			b.log.Error("telling a user", "user", cb.User.ID, "err", err)
 		}
 	}
@@ -362,7 +362,7 @@ func (b *Bot) respondReplace(ctx context.Context, cb slack.InteractionCallback, 
 	if cb.ResponseURL == "" {
 		return
 	}
-	if err := b.posters.replaceOriginal(ctx, cb.ResponseURL, slack.MsgOptionText(text, false)); err != nil {
+	if err := b.posters.replaceOriginal(ctx, cb.ResponseURL, reply{Text: text}); err != nil {
 		b.log.Warn("replacing an ephemeral reply", "err", err)
 	}
 }

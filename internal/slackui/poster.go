@@ -1,10 +1,15 @@
 package slackui
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -24,6 +29,8 @@ import (
 type poster struct {
 	api API
 	log *slog.Logger
+	// web posts to response_urls (see respond).
+	web *http.Client
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter // per channel, chat.postMessage
@@ -31,7 +38,7 @@ type poster struct {
 }
 
 func newPoster(api API, log *slog.Logger) *poster {
-	return &poster{api: api, log: log, limiters: map[string]*rate.Limiter{}, methods: map[string]*methodLimiter{}}
+	return &poster{api: api, log: log, web: &http.Client{Timeout: 30 * time.Second}, limiters: map[string]*rate.Limiter{}, methods: map[string]*methodLimiter{}}
 }
 
 const maxSlackAttempts = 4
@@ -202,29 +209,72 @@ func (p *poster) ephemeral(ctx context.Context, channel, user string, opts ...sl
 }
 
 // respond posts to a response_url (ephemeral unless inChannel).
-func (p *poster) respond(ctx context.Context, responseURL string, inChannel bool, opts ...slack.MsgOption) error {
-	rt := slack.ResponseTypeEphemeral
+// reply is a message sent in an ack or to a response_url, in the shape
+// Slack documents. It replaces slack.Msg there: slack-go serialises Msg's
+// metadata even when empty ({"event_type":"","event_payload":null}), which
+// Slack's type definitions reject (both fields are required).
+type reply struct {
+	ResponseType    string        `json:"response_type,omitempty"`
+	Text            string        `json:"text"`
+	Blocks          []slack.Block `json:"blocks,omitempty"`
+	ReplaceOriginal bool          `json:"replace_original,omitempty"`
+}
+
+// ephemeralMsg is a reply only the user who acted sees.
+func ephemeralMsg(text string, blocks []slack.Block) reply {
+	return reply{ResponseType: slack.ResponseTypeEphemeral, Text: text, Blocks: blocks}
+}
+
+// respond posts r to a response_url (in the channel when inChannel).
+func (p *poster) respond(ctx context.Context, responseURL string, inChannel bool, r reply) error {
+	r.ResponseType = slack.ResponseTypeEphemeral
 	if inChannel {
-		rt = slack.ResponseTypeInChannel
+		r.ResponseType = slack.ResponseTypeInChannel
 	}
-	opts = append([]slack.MsgOption{slack.MsgOptionResponseURL(responseURL, rt)}, opts...)
-	return p.retry(ctx, respondMethod, func() error {
-		_, _, err := p.api.PostMessageContext(ctx, "", opts...)
-		return err
-	})
+	return p.retry(ctx, respondMethod, func() error { return p.postResponse(ctx, responseURL, r) })
 }
 
 // replaceOriginal replaces the message a response_url belongs to.
-func (p *poster) replaceOriginal(ctx context.Context, responseURL string, opts ...slack.MsgOption) error {
-	opts = append([]slack.MsgOption{slack.MsgOptionReplaceOriginal(responseURL)}, opts...)
-	return p.retry(ctx, respondMethod, func() error {
-		_, _, err := p.api.PostMessageContext(ctx, "", opts...)
-		return err
-	})
+func (p *poster) replaceOriginal(ctx context.Context, responseURL string, r reply) error {
+	r.ResponseType, r.ReplaceOriginal = "", true
+	return p.retry(ctx, respondMethod, func() error { return p.postResponse(ctx, responseURL, r) })
 }
 
-// openView opens a modal. Its trigger_id lives three seconds: a Retry-After
-// longer than what is left fails the call, and the caller says so.
+// postResponse POSTs r as JSON to a response_url: a 429 becomes
+// *slack.RateLimitedError (for retry), {"ok":false} a slack.SlackErrorResponse.
+func (p *poster) postResponse(ctx context.Context, responseURL string, r reply) error {
+	body, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encoding the response: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, responseURL, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("building the response request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := p.web.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		return &slack.RateLimitedError{RetryAfter: time.Duration(secs) * time.Second}
+	case resp.StatusCode != http.StatusOK:
+		return slack.StatusCodeError{Code: resp.StatusCode, Status: resp.Status}
+	}
+	var out struct {
+		OK    *bool  `json:"ok"`
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(data, &out) == nil && out.OK != nil && !*out.OK {
+		return slack.SlackErrorResponse{Err: out.Error}
+	}
+	return nil // Slack answers a plain "ok" as often as JSON
+}
+
 func (p *poster) openView(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error) {
 	var resp *slack.ViewResponse
 	err := p.retry(ctx, methodViewsOpen, func() error {

@@ -56,7 +56,7 @@ func TestEveryWebAPICallHonoursRetryAfter(t *testing.T) {
 		}},
 		{"chat.update", func(int) error { return p.update(ctx, channel, ts, slack.MsgOptionText("card, updated", false)) }},
 		{"chat.postEphemeral", func(int) error { return p.ephemeral(ctx, channel, user, slack.MsgOptionText("only you", false)) }},
-		{slacksim.ResponseURLMethod, func(int) error { return p.respond(ctx, rurl, false, slack.MsgOptionText("answer", false)) }},
+		{slacksim.ResponseURLMethod, func(int) error { return p.respond(ctx, rurl, false, reply{Text: "answer"}) }},
 		{"views.update", func(int) error { return p.updateView(ctx, messageModal("What's New", "done"), opened.ID) }},
 		{"views.open", func(int) error {
 			_, err := p.openView(ctx, sim.IssueTrigger(user), loadingModal("What's New"))

@@ -13,11 +13,6 @@ import (
 	"github.com/ascbot/ascbot/internal/release"
 )
 
-// ephemeralMsg is an ack payload that Slack shows to the user who typed the command.
-func ephemeralMsg(text string, blocks []slack.Block) slack.Msg {
-	return slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: text, Blocks: slack.Blocks{BlockSet: blocks}}
-}
-
 // onSlashCommand acks at once: help, usage and unknown-command replies go in
 // the ack itself (no I/O); everything else is answered after the ack.
 func (b *Bot) onSlashCommand(ctx context.Context, req socketmode.Request, cmd slack.SlashCommand) {
@@ -55,11 +50,7 @@ func (b *Bot) onSlashCommand(ctx context.Context, req socketmode.Request, cmd sl
 func (b *Bot) reply(ctx context.Context, cmd slack.SlashCommand, text string, blocks ...slack.Block) {
 	ctx, cancel := replyContext(ctx)
 	defer cancel()
-	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
-	if len(blocks) > 0 {
-		opts = append(opts, slack.MsgOptionBlocks(blocks...))
-	}
-	if err := b.posters.respond(ctx, cmd.ResponseURL, false, opts...); err != nil {
+	if err := b.posters.respond(ctx, cmd.ResponseURL, false, reply{Text: text, Blocks: blocks}); err != nil {
 		b.log.Error("answering a command", "user", cmd.UserID, "err", err)
 	}
 }
