@@ -3,8 +3,10 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -316,5 +318,34 @@ func TestConnectedIsLoggedOnce(t *testing.T) {
 	h.waitFor("the app list", h.ephemeralSays(userAna, "jp.example.kotenocr"))
 	if n := strings.Count(logs.String(), `msg="connected to Slack"`); n != 1 {
 		t.Errorf(`"connected to Slack" logged %d times, want once:\n%s`, n, logs.String())
+	}
+}
+
+// TestHealthzRateRemainingOnlyOnceKnown: before App Store Connect has
+// answered, /healthz does not claim 0 requests left; after a poll it
+// reports Apple's figure.
+func TestHealthzRateRemainingOnlyOnceKnown(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withHTTP())
+	rt := h.start()
+	health := func() map[string]any {
+		t.Helper()
+		resp, err := http.Get("http://" + rt.HTTPAddr + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+			t.Fatal(err)
+		}
+		return body
+	}
+	if body := health(); body["rate_remaining"] != nil {
+		t.Errorf("/healthz before any App Store Connect answer reports rate_remaining %v", body["rate_remaining"])
+	}
+	h.tick()
+	if body := health(); body["rate_remaining"] == nil || body["rate_remaining"].(float64) <= 0 {
+		t.Errorf("/healthz after a poll: rate_remaining %v, want Apple's figure", body["rate_remaining"])
 	}
 }
