@@ -209,11 +209,12 @@ func (d *demo) step(title string) {
 // is printed under the next one's heading (the transcript reaches the
 // printer through a queue, and --fast leaves no pause to hide it).
 func (d *demo) settle() {
-	if d.rt != nil {
-		d.rt.Bot.Wait()
+	deadline := time.Now().Add(10 * time.Second)
+	for d.rt != nil && d.rt.Bot.Busy() > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
 	}
 	n := int64(len(d.slack.Transcript()))
-	for deadline := time.Now().Add(5 * time.Second); d.shown.Load() < n && time.Now().Before(deadline); {
+	for d.shown.Load() < n && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }

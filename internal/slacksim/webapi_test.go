@@ -537,13 +537,42 @@ func TestClickButton(t *testing.T) {
 	}
 }
 
+// validMetadata is message metadata as Slack's type requires it: slack-go
+// otherwise sends {"event_type":"","event_payload":null}.
+var validMetadata = slack.MsgOptionMetadata(slack.SlackMetadata{EventType: "test_event", EventPayload: map[string]any{"k": "v"}})
+
+// TestEmptyMetadataRefused: slack-go sends metadata on every response_url
+// post, {"event_type":"","event_payload":null} unless set; Slack's type
+// requires both fields, so the stand-in refuses it.
+func TestEmptyMetadataRefused(t *testing.T) {
+	tc := newTriggerCatcher()
+	r := startRig(t, slacksim.Options{}, tc.handle)
+	ctx := testCtx(t)
+	if _, err := r.s.SlashCommand(ctx, user1, chan1, "status"); err != nil {
+		t.Fatal(err)
+	}
+	_, url := tc.next(t)
+	_, _, err := r.api.PostMessageContext(ctx, "", slack.MsgOptionResponseURL(url, slack.ResponseTypeEphemeral), slack.MsgOptionText("hi", false))
+	if slackErr(err) != "invalid_metadata_format" {
+		t.Fatalf("err = %v, want invalid_metadata_format", err)
+	}
+	if !hasRule(r.s, "invalid_metadata_format") {
+		t.Errorf("violations %v lack invalid_metadata_format", rules(r.s))
+	}
+	if _, _, err := r.api.PostMessageContext(ctx, "", slack.MsgOptionResponseURL(url, slack.ResponseTypeEphemeral), validMetadata, slack.MsgOptionText("hi", false)); err != nil {
+		t.Errorf("with metadata set: %v", err)
+	}
+}
+
 func TestResponseURL(t *testing.T) {
 	clock := newFakeClock()
 	tc := newTriggerCatcher()
 	r := startRig(t, slacksim.Options{Clock: clock.Now}, tc.handle)
 	ctx := testCtx(t)
+	// slack-go sends metadata on every response_url post, empty unless set;
+	// these posts set it, as Slack's type requires.
 	post := func(url string, opts ...slack.MsgOption) error {
-		_, _, err := r.api.PostMessageContext(ctx, "", append([]slack.MsgOption{slack.MsgOptionResponseURL(url, slack.ResponseTypeEphemeral)}, opts...)...)
+		_, _, err := r.api.PostMessageContext(ctx, "", append([]slack.MsgOption{slack.MsgOptionResponseURL(url, slack.ResponseTypeEphemeral), validMetadata}, opts...)...)
 		return err
 	}
 
@@ -597,14 +626,14 @@ func TestResponseURL(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, url := tc.next(t)
-		if _, _, err := r.api.PostMessageContext(ctx, "", slack.MsgOptionReplaceOriginal(url), slack.MsgOptionText("Approved by alice", false)); err != nil {
+		if _, _, err := r.api.PostMessageContext(ctx, "", slack.MsgOptionReplaceOriginal(url), validMetadata, slack.MsgOptionText("Approved by alice", false)); err != nil {
 			t.Fatalf("replace_original: %v", err)
 		}
 		m, ok := r.s.Message(chan1, ts)
 		if !ok || m.Text != "Approved by alice" || m.Blocks != nil || m.Edits != 1 {
 			t.Errorf("replaced message = %+v", m)
 		}
-		if _, _, err := r.api.PostMessageContext(ctx, "", slack.MsgOptionDeleteOriginal(url)); err != nil {
+		if _, _, err := r.api.PostMessageContext(ctx, "", slack.MsgOptionDeleteOriginal(url), validMetadata); err != nil {
 			t.Fatalf("delete_original: %v", err)
 		}
 		if _, ok := r.s.Message(chan1, ts); ok {
@@ -637,7 +666,7 @@ func TestEphemeralButtonsAndDM(t *testing.T) {
 	if !cb.Container.IsEphemeral || cb.Container.MessageTs != ets || cb.Message.Timestamp != "" {
 		t.Errorf("ephemeral click container = %+v, message ts %q; want is_ephemeral and no message", cb.Container, cb.Message.Timestamp)
 	}
-	if _, _, err := r.api.PostMessageContext(ctx, "", slack.MsgOptionReplaceOriginal(cb.ResponseURL), slack.MsgOptionText("confirmed", false)); err != nil {
+	if _, _, err := r.api.PostMessageContext(ctx, "", slack.MsgOptionReplaceOriginal(cb.ResponseURL), validMetadata, slack.MsgOptionText("confirmed", false)); err != nil {
 		t.Fatalf("replace_original on an ephemeral: %v", err)
 	}
 	if eph := r.s.Ephemerals(user1); len(eph) != 1 || eph[0].Text != "confirmed" || eph[0].Edits != 1 {

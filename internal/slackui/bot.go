@@ -94,6 +94,7 @@ type Bot struct {
 	tfLatest   sync.Map // tfKey → *beta.View last drawn, for progress on a press
 
 	inflight  sync.WaitGroup
+	busy      atomic.Int64 // handlers running, for Busy
 	connected atomic.Bool
 	cardLocks keyedMutex
 	groups    groupLookup
@@ -179,6 +180,10 @@ func (b *Bot) setConnected(up bool) {
 // Wait blocks until every handler started so far has finished.
 func (b *Bot) Wait() { b.inflight.Wait() }
 
+// Busy reports how many handlers are running now. Unlike Wait it may be
+// called while new envelopes arrive (the demo polls it between steps).
+func (b *Bot) Busy() int64 { return b.busy.Load() }
+
 // dispatch acks every envelope before slow work: the ack is the first thing
 // sent, and App Store Connect work runs in a goroutine afterwards. The only
 // work before an ack is the cheap validation of a view submission, so its
@@ -240,8 +245,10 @@ func (b *Bot) ack(req socketmode.Request, payload any) {
 // enough for the handler to finish.
 func (b *Bot) goWork(ctx context.Context, req socketmode.Request, kind string, fn func(ctx context.Context)) {
 	b.inflight.Add(1)
+	b.busy.Add(1)
 	go func() {
 		defer b.inflight.Done()
+		defer b.busy.Add(-1)
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.timeout)
 		defer cancel()
 		first, err := b.store.SeenEnvelope(req.EnvelopeID, b.now())
