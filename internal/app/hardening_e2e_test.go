@@ -260,6 +260,13 @@ func TestHealthzReportsFailingPolls(t *testing.T) {
 		}
 		return resp.StatusCode, body
 	}
+	// The bot marks itself connected when its socket-mode client reports
+	// the connection, a moment after the stand-in has it.
+	for deadline := time.Now().Add(5 * time.Second); !rt.Bot.Connected(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the bot never reported the Slack connection")
+		}
+	}
 	if code, body := health(); code != http.StatusOK {
 		t.Fatalf("/healthz at start = %d %v", code, body)
 	}
