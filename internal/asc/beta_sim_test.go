@@ -52,8 +52,11 @@ func TestTestFlightFlowThroughClientAgainstSimulator(t *testing.T) {
 		len(bb.Groups) != 0 || bb.Review != nil {
 		t.Fatalf("BetaBuilds.Get = %+v detail %+v", bb, bb.Detail)
 	}
-	if _, _, err := c.BetaBuilds.SubmitForReview(ctx, ids.Build4ID); !errors.Is(err, asc.ErrConflict) {
-		t.Fatalf("submit without export compliance: err = %v, want 409", err)
+	if _, _, err := c.BetaBuilds.SubmitForReview(ctx, ids.Build4ID); !isStatus(err, 422) || errors.Is(err, asc.ErrAlreadySubmitted) {
+		t.Fatalf("submit without export compliance: err = %v, want Apple's 422", err)
+	}
+	if _, err := c.BetaGroups.AddBuild(ctx, ids.Build4ID, internal.ID); !isStatus(err, 422) {
+		t.Fatalf("add to a group without export compliance: err = %v, want Apple's 422", err)
 	}
 	if _, _, err := c.Builds.SetUsesNonExemptEncryption(ctx, ids.Build4ID, false); err != nil {
 		t.Fatal(err)
@@ -148,10 +151,10 @@ func TestTestFlightFlowThroughClientAgainstSimulator(t *testing.T) {
 	if err := sim.ExpireBuild(ids.Build3ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.BetaGroups.AddBuild(ctx, ids.Build3ID, internal.ID); !errors.Is(err, asc.ErrConflict) {
+	if _, err := c.BetaGroups.AddBuild(ctx, ids.Build3ID, internal.ID); !isStatus(err, 422) {
 		t.Fatalf("expired build added: err = %v", err)
 	}
-	if _, err := c.BetaGroups.AddBuilds(ctx, internal.ID, ids.FailedBuildID); !errors.Is(err, asc.ErrConflict) {
+	if _, err := c.BetaGroups.AddBuilds(ctx, internal.ID, ids.FailedBuildID); !isStatus(err, 422) {
 		t.Fatalf("failed build added: err = %v", err)
 	}
 	if _, err := c.BetaGroups.AddBuild(ctx, ids.SecondBuildID, internal.ID); !errors.Is(err, asc.ErrConflict) {
@@ -227,4 +230,10 @@ func TestTestFlightRejectionAndTesters(t *testing.T) {
 	} else if d2, _, err := c.BetaBuilds.SetAutoNotify(ctx, d.ID, false); err != nil || d2.AutoNotifyEnabled {
 		t.Fatalf("SetAutoNotify = %+v, %v", d2, err)
 	}
+}
+
+// isStatus reports whether err is an *asc.APIError with that HTTP status.
+func isStatus(err error, status int) bool {
+	ae, ok := asc.AsAPIError(err)
+	return ok && ae.StatusCode == status
 }

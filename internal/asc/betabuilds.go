@@ -354,13 +354,16 @@ func (s *BetaBuildsService) GetReviewSubmission(ctx context.Context, id string) 
 }
 
 // ErrAlreadySubmitted is returned (wrapped, with the existing submission) by
-// SubmitForReview when Apple answers 409 because the build already has a
-// beta review submission.
+// SubmitForReview when Apple refuses because the build already has a beta
+// review submission (422 ENTITY_UNPROCESSABLE.INVALID_QC_STATE in field
+// reports; a 409 is read back the same way).
 var ErrAlreadySubmitted = errors.New("build already submitted for beta review")
 
 // SubmitForReview submits the build for TestFlight beta app review, which
-// external groups need. Apple allows one submission per build: on a 409 the
-// existing submission is read back and returned with ErrAlreadySubmitted.
+// external groups need. Apple allows one submission per build: on a 409 or
+// an INVALID_QC_STATE 422 the existing submission is read back and returned
+// with ErrAlreadySubmitted. Other refusals (another build of the train in
+// review, build not processed) are returned as the *APIError.
 // POST /v1/betaAppReviewSubmissions
 func (s *BetaBuildsService) SubmitForReview(ctx context.Context, buildID string) (*BetaReviewSubmission, *Response, error) {
 	body := reqDoc{Data: reqResource{
@@ -370,7 +373,7 @@ func (s *BetaBuildsService) SubmitForReview(ctx context.Context, buildID string)
 	var doc Document
 	resp, err := s.client.send(ctx, http.MethodPost, "/v1/betaAppReviewSubmissions", body, &doc)
 	if err != nil {
-		if errors.Is(err, ErrConflict) {
+		if ae, ok := AsAPIError(err); ok && (ae.StatusCode == http.StatusConflict || ae.HasCode("ENTITY_UNPROCESSABLE.INVALID_QC_STATE")) {
 			if sub, _, gerr := s.ReviewSubmission(ctx, buildID); gerr == nil && sub != nil {
 				return sub, resp, fmt.Errorf("submitting build %s for beta review: %w", buildID, ErrAlreadySubmitted)
 			}

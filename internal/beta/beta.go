@@ -399,6 +399,12 @@ func (s *Service) changeGroup(ctx context.Context, user, appID, buildID, groupID
 		}
 		s.rel.Audit(user, "export-compliance", appID, what, "ok", fmt.Sprintf("usesNonExemptEncryption=%t from the config", *v.AppCfg.UsesNonExemptEncryption))
 	}
+	if add && v.Build.Build.UsesNonExemptEncryption == nil && v.AppCfg.UsesNonExemptEncryption == nil {
+		// Apple refuses (422) a build without an export-compliance answer in
+		// any group (see ascsim beta.go); say what to do instead.
+		s.rel.Audit(user, action, appID, what, "blocked", "export compliance unanswered")
+		return v, g, &release.BlockedError{Reasons: []string{fmt.Sprintf("%s has no export-compliance answer; answer it in the What to Test form, then add it to %s", what, g.Name)}}
+	}
 	if add {
 		_, err = api.BetaGroups.AddBuild(ctx, buildID, groupID)
 	} else {

@@ -30,24 +30,51 @@ import (
 // adds groups; Apple's TestFlight overview: internal testers get a build
 // without review, external testers only after TestFlight App Review.
 //
-// Rules:
-//   - a build that is not VALID, is expired (expired flag or 90 days after
-//     upload, Apple "TestFlight builds are available for 90 days") cannot be
-//     added to a group: 409 STATE_ERROR (assumed code; Apple documents that
-//     expired builds can't be tested).
+// Rules (each has a test in beta_test.go; audited against the sources named):
+//   - TestFlight refusals are 422 ENTITY_UNPROCESSABLE[.…], not 409: field
+//     reports of POST /v1/betaAppReviewSubmissions all show 422 (codemagic
+//     cli-tools PRs #340 and #347, "…returned 422: <title> - <detail>";
+//     ENTITY_UNPROCESSABLE.BETA_CONTRACT_MISSING bodies quoted in full), and
+//     rorkai/App-Store-Connect-CLI issue #2595 reports Apple's raw 422 on
+//     adding builds to groups. Ids that do not exist stay 409
+//     RELATIONSHIP.INVALID (Apple's general rule, see doc.go).
+//   - a build that is not VALID, or is expired (expired flag or 90 days after
+//     upload, Apple "TestFlight builds are available for 90 days"), cannot be
+//     added to a group nor submitted for beta review: 422 ENTITY_UNPROCESSABLE
+//     "The build is not in a valid processing state for this operation." as
+//     title and detail (wording: tramline applelink WrapperError and a
+//     Raycast extension, which note Apple sends it as both; the suffix-less
+//     code is assumed) · TestBetaRulesRefuse.
 //   - a build and a group of different apps: 409 relationship invalid (assumed).
-//   - a build without export compliance may be added to a group (App Store
-//     Connect lists it as "Missing Compliance") but testers get it only once
-//     compliance is answered (pilot waits for exactly that).
+//   - a build without export compliance cannot be added to a group: 422
+//     (rorkai #2595 names missing export compliance among Apple's 422 causes
+//     for add-groups; App Store Connect's own UI asks the compliance question
+//     before it adds a build). Stricter than letting it sit in the group as
+//     "Missing Compliance"; wording assumed · TestRuleMissingComplianceNotAddedToGroup.
 //   - a build may be added to an external group before beta review; testers
-//     get it once review approves it (App Store Connect "Add build to group"
-//     offers to submit; the issue's flow adds first, submits second).
-//   - beta review submission: one per build, a second is 409 (the issue;
-//     spaceship checks ready_for_beta_submission? before posting); refused
-//     (409) while the build is MISSING_EXPORT_COMPLIANCE, not VALID or expired
-//     (pilot answers compliance before submitting). Every build is reviewed:
-//     Apple often skips review for later builds of an approved version, the
-//     stricter rule is modelled.
+//     get it once review approves it (pilot distribute_build submits first
+//     and adds groups second; App Store Connect also offers both orders).
+//   - beta review submission: one per build; a second is 422
+//     ENTITY_UNPROCESSABLE.INVALID_QC_STATE (field reports: scripts treat
+//     that code as "already submitted or in review" and see it when
+//     re-promoting an already reviewed build; title and detail assumed).
+//     Refused while the build is MISSING_EXPORT_COMPLIANCE (422; pilot answers
+//     compliance first; wording from codemagic cli-tools PR #340 "The build is
+//     not in state for internal testing. - Build is not in internal testing
+//     state.", whose cause that report does not state: assumed mapping).
+//   - one build per train in beta review: while another unexpired build of the
+//     same app, platform and marketing version is WAITING_FOR_REVIEW or
+//     IN_REVIEW, a submission is 422 ENTITY_UNPROCESSABLE.ANOTHER_BUILD_IN_REVIEW
+//     "Another build is in review." / "Another build in the same train is
+//     already in beta review." (tramlinehq/store-quirks#5; fastlane #12551;
+//     fastlane pilot reject_build_waiting_for_review, which looks up builds
+//     of the same preReleaseVersion WAITING_FOR_REVIEW/IN_REVIEW and expires
+//     them; code and 422 from public scripts matching on it)
+//     · TestRuleOneBuildPerTrainInBetaReview.
+//   - every build is reviewed: Apple's TestFlight overview says review is
+//     required for the first build of a version and later builds "may not
+//     require a full review". The simulator never skips review — stricter,
+//     and the bot must offer Submit for every external build anyway.
 //   - What to Test: at most 4000 characters (assumed from whatsNew, see
 //     internal/asc.MaxWhatToTest), one localization per locale and build
 //     (409 duplicate, as appStoreVersionLocalizations).
@@ -417,11 +444,37 @@ func (s *Server) checkBuildForGroup(b *build, g *betaGroup, now time.Time, ptr s
 	if b.appID != g.appID {
 		return relInvalid(fmt.Sprintf("The build '%s' does not belong to the app of beta group '%s'.", b.id, g.id), ptr)
 	}
-	if b.processingState != "VALID" {
-		return stateErr(fmt.Sprintf("The build is in processing state %s; only a VALID build can be added to a beta group.", b.processingState), ptr)
+	if e := notProcessed(b, s.buildExpired(b, now), ptr); e != nil {
+		return e
 	}
-	if s.buildExpired(b, now) {
-		return stateErr("The build has expired and cannot be added to a beta group.", ptr)
+	if b.usesNonExemptEncryption == nil {
+		return unprocessable(codeUnprocessable, "The build is missing export compliance information.",
+			"Answer export compliance (usesNonExemptEncryption) before adding the build to a beta group.", ptr)
+	}
+	return nil
+}
+
+// notProcessed is Apple's refusal of a build that is not VALID or has
+// expired (title and detail are the same sentence, as Apple sends them).
+func notProcessed(b *build, expired bool, ptr string) *apiError {
+	if b.processingState == "VALID" && !expired {
+		return nil
+	}
+	const msg = "The build is not in a valid processing state for this operation."
+	return unprocessable(codeUnprocessable, msg, msg, ptr)
+}
+
+// trainInReview returns another unexpired build of b's train (app, platform,
+// marketing version) whose beta review is waiting or in progress.
+func (s *Server) trainInReview(b *build, now time.Time) *build {
+	for _, r := range s.beta().reviews {
+		o := s.st.builds[r.buildID]
+		if o == nil || o.id == b.id || o.appID != b.appID || o.platform != b.platform || o.marketingVersion != b.marketingVersion {
+			continue
+		}
+		if (r.state == betaWaiting || r.state == betaInReview) && !s.buildExpired(o, now) {
+			return o
+		}
 	}
 	return nil
 }
@@ -713,14 +766,19 @@ func (s *Server) postBetaReview(c *reqCtx) (any, *apiError) {
 		return nil, relInvalid(fmt.Sprintf("There is no resource of type 'builds' with id '%s'", buildID), ptr)
 	}
 	if s.reviewOf(b.id) != nil {
-		return nil, stateErr("The build has already been submitted for beta review; a build can be submitted only once.", ptr)
+		return nil, unprocessable(codeInvalidQCState, "The build cannot be submitted in its current state.",
+			"The build has already been submitted for beta review.", ptr)
 	}
-	switch st := s.externalState(b, c.now); st {
-	case "READY_FOR_BETA_SUBMISSION":
-	case "MISSING_EXPORT_COMPLIANCE":
-		return nil, stateErr("The build is missing export compliance information; answer usesNonExemptEncryption before submitting for beta review.", ptr)
-	default:
-		return nil, stateErr(fmt.Sprintf("The build cannot be submitted for beta review in state %s.", st), ptr)
+	if e := notProcessed(b, s.buildExpired(b, c.now), ptr); e != nil {
+		return nil, e
+	}
+	if b.usesNonExemptEncryption == nil {
+		return nil, unprocessable(codeUnprocessable, "The build is not in state for internal testing.",
+			"Build is not in internal testing state. Its export compliance (usesNonExemptEncryption) is not answered.", ptr)
+	}
+	if o := s.trainInReview(b, c.now); o != nil {
+		return nil, unprocessable(codeAnotherInReview, "Another build is in review.",
+			"Another build in the same train is already in beta review.", ptr)
 	}
 	r := &betaReview{buildID: b.id, state: betaWaiting, submitted: c.now, stageSince: c.now}
 	r.seq, r.id = s.st.next(tBetaReviews)

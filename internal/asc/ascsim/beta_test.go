@@ -31,39 +31,111 @@ func TestBetaReviewAdvancesPerStage(t *testing.T) {
 	}
 }
 
-// TestBetaRulesRefuse: the simulator's refusals, each a 409 in Apple's shape.
+// TestBetaRulesRefuse: the simulator's TestFlight refusals, 422
+// ENTITY_UNPROCESSABLE in Apple's shape (see the rules in beta.go).
 func TestBetaRulesRefuse(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t).seed()
 	d := h.demo
+	const notProcessed = "The build is not in a valid processing state for this operation."
 	// PROCESSING build: neither a group nor a review.
-	h.do("POST", "/v1/builds/"+d.Build5ID+"/relationships/betaGroups", map[string]any{"data": []any{link("betaGroups", d.InternalGroupID)["data"]}}).
-		firstErr(t, 409, "STATE_ERROR")
+	e := h.do("POST", "/v1/builds/"+d.Build5ID+"/relationships/betaGroups", map[string]any{"data": []any{link("betaGroups", d.InternalGroupID)["data"]}}).
+		firstErr(t, 422, "ENTITY_UNPROCESSABLE")
+	if e["title"] != notProcessed || e["detail"] != notProcessed {
+		t.Errorf("title/detail = %v / %v", e["title"], e["detail"])
+	}
 	h.do("POST", "/v1/betaAppReviewSubmissions", resource("betaAppReviewSubmissions", "", nil, map[string]any{"build": link("builds", d.Build5ID)})).
-		firstErr(t, 409, "STATE_ERROR")
+		firstErr(t, 422, "ENTITY_UNPROCESSABLE")
 	// Missing export compliance: no review.
-	e := h.do("POST", "/v1/betaAppReviewSubmissions", resource("betaAppReviewSubmissions", "", nil, map[string]any{"build": link("builds", d.Build3ID)})).
-		firstErr(t, 409, "STATE_ERROR")
+	e = h.do("POST", "/v1/betaAppReviewSubmissions", resource("betaAppReviewSubmissions", "", nil, map[string]any{"build": link("builds", d.Build3ID)})).
+		firstErr(t, 422, "ENTITY_UNPROCESSABLE")
 	if !strings.Contains(e["detail"].(string), "export compliance") {
 		t.Errorf("detail = %v", e["detail"])
 	}
-	// One review per build.
+	// One review per build: Apple's INVALID_QC_STATE.
 	h.submitBeta(t, d.Build4ID)
 	h.do("POST", "/v1/betaAppReviewSubmissions", resource("betaAppReviewSubmissions", "", nil, map[string]any{"build": link("builds", d.Build4ID)})).
-		firstErr(t, 409, "STATE_ERROR")
+		firstErr(t, 422, "ENTITY_UNPROCESSABLE.INVALID_QC_STATE")
 	if bv, _ := h.srv.BetaBuild(d.Build4ID); bv.Reviews != 1 {
 		t.Fatalf("reviews = %d", bv.Reviews)
 	}
+	// A build of another app: 409 relationship invalid.
+	h.do("POST", "/v1/betaGroups/"+d.InternalGroupID+"/relationships/builds", map[string]any{"data": []any{link("builds", d.SecondBuildID)["data"]}}).
+		firstErr(t, 409, "ENTITY_ERROR.RELATIONSHIP.INVALID")
 	// Builds expire 90 days after upload.
 	h.clock.Advance(91 * 24 * time.Hour)
 	h.do("POST", "/v1/betaGroups/"+d.InternalGroupID+"/relationships/builds", map[string]any{"data": []any{link("builds", d.Build4ID)["data"]}}).
-		firstErr(t, 409, "STATE_ERROR")
+		firstErr(t, 422, "ENTITY_UNPROCESSABLE")
 	if bv, _ := h.srv.BetaBuild(d.Build4ID); bv.InternalState != "EXPIRED" {
 		t.Fatalf("internal state = %s", bv.InternalState)
 	}
 	// What to Test over 4000 characters.
 	h.do("POST", "/v1/betaBuildLocalizations", resource("betaBuildLocalizations", "", map[string]any{"locale": "en-US", "whatsNew": strings.Repeat("x", 4001)},
 		map[string]any{"build": link("builds", d.Build3ID)})).firstErr(t, 409, "ENTITY_ERROR.ATTRIBUTE.INVALID")
+}
+
+// TestRuleOneBuildPerTrainInBetaReview: while build 4 of 1.1.0 waits for
+// beta review, build 3 of the same train is refused with Apple's
+// ANOTHER_BUILD_IN_REVIEW; once build 4's review is decided (or build 4
+// expires) build 3 is accepted. A build of another train is not affected.
+func TestRuleOneBuildPerTrainInBetaReview(t *testing.T) {
+	t.Parallel()
+	for _, end := range []string{"approve", "reject", "expire"} {
+		t.Run(end, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t).seed()
+			d := h.demo
+			h.submitBeta(t, d.Build4ID)
+			h.do("PATCH", "/v1/builds/"+d.Build3ID, resource("builds", d.Build3ID, map[string]any{"usesNonExemptEncryption": false}, nil)).must(t, 200)
+			e := h.do("POST", "/v1/betaAppReviewSubmissions", resource("betaAppReviewSubmissions", "", nil, map[string]any{"build": link("builds", d.Build3ID)})).
+				firstErr(t, 422, "ENTITY_UNPROCESSABLE.ANOTHER_BUILD_IN_REVIEW")
+			if e["title"] != "Another build is in review." || e["detail"] != "Another build in the same train is already in beta review." {
+				t.Errorf("title/detail = %v / %v", e["title"], e["detail"])
+			}
+			if err := h.srv.StartBetaReview(d.Build4ID); err != nil {
+				t.Fatal(err)
+			}
+			h.do("POST", "/v1/betaAppReviewSubmissions", resource("betaAppReviewSubmissions", "", nil, map[string]any{"build": link("builds", d.Build3ID)})).
+				firstErr(t, 422, "ENTITY_UNPROCESSABLE.ANOTHER_BUILD_IN_REVIEW")
+			var err error
+			switch end {
+			case "approve":
+				err = h.srv.ApproveBetaReview(d.Build4ID)
+			case "reject":
+				err = h.srv.RejectBetaReview(d.Build4ID)
+			case "expire":
+				h.do("PATCH", "/v1/builds/"+d.Build4ID, resource("builds", d.Build4ID, map[string]any{"expired": true}, nil)).must(t, 200)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.do("POST", "/v1/betaAppReviewSubmissions", resource("betaAppReviewSubmissions", "", nil, map[string]any{"build": link("builds", d.Build3ID)})).must(t, 201)
+		})
+	}
+}
+
+// TestRuleMissingComplianceNotAddedToGroup: a build without an
+// export-compliance answer is refused by every group (422) and accepted once
+// the answer is set.
+func TestRuleMissingComplianceNotAddedToGroup(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t).seed()
+	d := h.demo
+	for _, g := range []string{d.InternalGroupID, d.ExternalGroupID} {
+		e := h.do("POST", "/v1/betaGroups/"+g+"/relationships/builds", map[string]any{"data": []any{link("builds", d.Build3ID)["data"]}}).
+			firstErr(t, 422, "ENTITY_UNPROCESSABLE")
+		if !strings.Contains(e["detail"].(string), "export compliance") {
+			t.Errorf("detail = %v", e["detail"])
+		}
+	}
+	if bv, _ := h.srv.BetaBuild(d.Build3ID); len(bv.GroupIDs) != 0 {
+		t.Fatalf("groups = %v", bv.GroupIDs)
+	}
+	h.do("PATCH", "/v1/builds/"+d.Build3ID, resource("builds", d.Build3ID, map[string]any{"usesNonExemptEncryption": false}, nil)).must(t, 200)
+	h.do("POST", "/v1/betaGroups/"+d.InternalGroupID+"/relationships/builds", map[string]any{"data": []any{link("builds", d.Build3ID)["data"]}}).must(t, 204)
+	if bv, _ := h.srv.BetaBuild(d.Build3ID); bv.InternalState != "IN_BETA_TESTING" {
+		t.Fatalf("internal state = %s", bv.InternalState)
+	}
 }
 
 // TestBetaControlAPI moves a beta review through the control endpoints.

@@ -33,6 +33,9 @@ const (
 	codeItemElsewhere   = "STATE_ERROR.ITEM_PART_OF_ANOTHER_SUBMISSION"
 	codeDuplicate       = "ENTITY_ERROR.ATTRIBUTE.INVALID.DUPLICATE"
 	codeFirstIAP        = "STATE_ERROR.FIRST_IAP_MUST_BE_SUBMITTED_ON_VERSION"
+	codeUnprocessable   = "ENTITY_UNPROCESSABLE"
+	codeInvalidQCState  = "ENTITY_UNPROCESSABLE.INVALID_QC_STATE"
+	codeAnotherInReview = "ENTITY_UNPROCESSABLE.ANOTHER_BUILD_IN_REVIEW"
 	titleNotAuthorized  = "Authentication credentials are missing or invalid."
 	detailNotAuthorized = "Provide a properly configured and signed bearer token, and make sure that it has not expired. Learn more about Generating Tokens for API Requests https://developer.apple.com/go/?id=api-generating-tokens"
 	titleNotFound       = "The specified resource does not exist"
@@ -109,6 +112,17 @@ func conflict(code, title, detail, pointer string) *apiError {
 // stateErr is a 409 STATE_ERROR.
 func stateErr(detail, pointer string) *apiError {
 	return conflict(codeStateError, titleStateInvalid, detail, pointer)
+}
+
+// unprocessable is a 422 ENTITY_UNPROCESSABLE[.suffix]: Apple's status for
+// TestFlight refusals (POST /v1/betaAppReviewSubmissions and adding builds to
+// beta groups), per the field reports cited in beta.go.
+func unprocessable(code, title, detail, pointer string) *apiError {
+	e := apiErr(http.StatusUnprocessableEntity, code, title, detail)
+	if pointer != "" {
+		e.withPointer(pointer)
+	}
+	return e
 }
 
 func relInvalid(detail, pointer string) *apiError {
