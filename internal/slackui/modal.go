@@ -15,7 +15,9 @@ const (
 	notesCallback = "notes"
 	// slackInputMax is Slack's cap on one plain_text_input; the App Store
 	// allows 4000 characters of What's New, so a locale continues in a second input.
-	slackInputMax   = 3000
+	slackInputMax = 3000
+	// maxModalBlocks is Slack's limit on blocks in a view.
+	maxModalBlocks  = 100
 	blockNotes      = "notes_"
 	blockMore       = "more_"
 	blockSameForAll = "same_for_all"
@@ -74,19 +76,39 @@ func RenderNotesModal(v *release.VersionView, prev, draft map[string]string, ask
 	if meta.Primary == "" && len(v.Localizations) > 0 {
 		meta.Primary = v.Localizations[0].Locale
 	}
-	blocks := []slack.Block{slack.NewContextBlock("notes_intro", mrkdwn(truncate(fmt.Sprintf("*%s* · up to %d characters per locale. Slack holds %d in one box, so longer notes continue in the second box.", cardTitle(v), release.MaxWhatsNew, slackInputMax), 2000)))}
+	// Slack allows 100 blocks in a modal. Each locale has two boxes (its
+	// first 3000 characters and the rest) while that fits; past it, one box
+	// each, plus the second box only where the current text needs it.
+	fixed := 1 // the intro
+	if len(v.Localizations) > 1 {
+		fixed++ // same text for every locale
+	}
+	if askEncryption {
+		fixed++
+	}
+	texts := make([]string, len(v.Localizations))
+	for i, l := range v.Localizations {
+		texts[i] = l.WhatsNew
+		if d, ok := draft[l.Locale]; ok && d != "" {
+			texts[i] = d
+		} else if texts[i] == "" {
+			texts[i] = prev[l.Locale]
+		}
+	}
+	twoBoxes := fixed+2*len(v.Localizations) <= maxModalBlocks
+	spare := maxModalBlocks - fixed - len(v.Localizations) // second boxes that fit in one-box mode
+	intro := fmt.Sprintf("*%s* · up to %d characters per locale. Slack holds %d in one box, so longer notes continue in the second box.", cardTitle(v), release.MaxWhatsNew, slackInputMax)
+	if !twoBoxes {
+		intro = fmt.Sprintf("*%s* · %d locales, so one box each (Slack allows %d blocks in a form): up to %d characters per locale here; a text already longer keeps its second box. For up to %d, edit the locale on App Store Connect.",
+			cardTitle(v), len(v.Localizations), maxModalBlocks, slackInputMax, release.MaxWhatsNew)
+	}
+	blocks := []slack.Block{slack.NewContextBlock("notes_intro", mrkdwn(truncate(intro, 2000)))}
 	if v.FirstVersion {
 		blocks = []slack.Block{slack.NewSectionBlock(mrkdwn(fmt.Sprintf("*%s* is the app's first version: the App Store does not use What's New on it.", cardTitle(v))), nil, nil)}
 	} else {
-		for _, l := range v.Localizations {
+		for i, l := range v.Localizations {
 			meta.Locales = append(meta.Locales, l.Locale)
-			text := l.WhatsNew
-			if d, ok := draft[l.Locale]; ok && d != "" {
-				text = d
-			} else if text == "" {
-				text = prev[l.Locale]
-			}
-			first, rest := splitNote(text)
+			first, rest := splitNote(texts[i])
 			label := l.Locale
 			if l.Locale == meta.Primary {
 				label += " (primary)"
@@ -103,7 +125,13 @@ func RenderNotesModal(v *release.VersionView, prev, draft map[string]string, ask
 			more.InitialValue = rest
 			mb := slack.NewInputBlock(blockMore+l.Locale, plain(l.Locale+" (continued)"), nil, more)
 			mb.Optional = true
-			blocks = append(blocks, ib, mb)
+			blocks = append(blocks, ib)
+			if twoBoxes || rest != "" && spare > 0 {
+				blocks = append(blocks, mb)
+				if !twoBoxes {
+					spare--
+				}
+			}
 		}
 		if len(v.Localizations) > 1 {
 			cb := slack.NewCheckboxGroupsBlockElement("same", slack.NewOptionBlockObject("yes", plain(truncate("Use the "+meta.Primary+" text for every locale", 75)), nil))

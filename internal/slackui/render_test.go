@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -249,5 +250,51 @@ func TestRenderManyLocalesWithinLimits(t *testing.T) {
 		if err := slacksim.ValidateMessage("card", raw); err != nil {
 			t.Errorf("card with 39 locales in %s: %v", st, err)
 		}
+	}
+}
+
+// TestNotesModalDegradesPast100Blocks: with 49 locales two boxes each would
+// be 101 blocks, over Slack's 100: the form keeps one box per locale (and
+// the second where a text needs it), stays valid, and saves what it shows.
+func TestNotesModalDegradesPast100Blocks(t *testing.T) {
+	v := fixtureView(asc.StatePrepareForSubmission)
+	v.Localizations = nil
+	for i := range 49 {
+		v.Localizations = append(v.Localizations, asc.Localization{ID: fmt.Sprint("l", i), Locale: fmt.Sprintf("x%02d", i), WhatsNew: "short"})
+	}
+	long := strings.Repeat("あ", 3500)
+	v.Localizations[7].WhatsNew = long
+	view := RenderNotesModal(v, nil, nil, true, "C1")
+	raw, err := json.Marshal(view)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := slacksim.ValidateView(raw); err != nil {
+		t.Fatalf("modal with 49 locales: %v", err)
+	}
+	if n := len(view.Blocks.BlockSet); n > 100 || n != 49+1+3 {
+		t.Errorf("%d blocks, want one per locale, the long one's second, intro, same-for-all, compliance", n)
+	}
+	if !strings.Contains(string(raw), "49 locales, so one box each") {
+		t.Error("the form does not say why there is one box per locale")
+	}
+	// Saving what the form shows keeps every text whole.
+	state := &slack.ViewState{Values: map[string]map[string]slack.BlockAction{}}
+	for _, b := range view.Blocks.BlockSet {
+		ib, ok := b.(*slack.InputBlock)
+		if !ok {
+			continue
+		}
+		if in, ok := ib.Element.(*slack.PlainTextInputBlockElement); ok {
+			state.Values[ib.BlockID] = map[string]slack.BlockAction{inputText: {Value: in.InitialValue}}
+		}
+	}
+	state.Values[blockEncryption] = map[string]slack.BlockAction{"answer": {SelectedOption: slack.OptionBlockObject{Value: "no"}}}
+	in, errs, err := parseNotes(slack.View{PrivateMetadata: view.PrivateMetadata, State: state})
+	if err != nil || len(errs) != 0 {
+		t.Fatalf("parseNotes: %v %v", err, errs)
+	}
+	if len(in.Notes) != 49 || in.Notes["x07"] != long || in.Notes["x48"] != "short" {
+		t.Errorf("saved %d locales; x07 %d runes, x48 %q", len(in.Notes), len([]rune(in.Notes["x07"])), in.Notes["x48"])
 	}
 }
