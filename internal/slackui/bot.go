@@ -49,11 +49,13 @@ func (noMetrics) Command(string, string) {}
 func (noMetrics) Notification(string)    {}
 func (noMetrics) SlackConnected(bool)    {}
 
-// Options configures a Bot.
+// Options configures a Bot with what exists before it. The parts built from
+// the bot are connected afterwards, one way each: SetRelease (the workflow
+// needs the bot's group resolver), SetBeta, SetWatcher (the bot is the
+// watcher's notifier).
 type Options struct {
 	Socket  *socketmode.Client
 	API     API // defaults to Socket's embedded client
-	Release *release.Service
 	Store   *store.Store
 	Logger  *slog.Logger
 	Clock   func() time.Time
@@ -64,10 +66,6 @@ type Options struct {
 	// Each App Store Connect call is bounded far shorter by the client
 	// (asc.DefaultCallTimeout), so a person hears within 30 s when Apple hangs.
 	HandlerTimeout time.Duration
-	// Watches, when set, is told about /asc watch and /asc unwatch.
-	Watches WatchSink
-	// PollStatus, when set, adds the poller's state to /asc status.
-	PollStatus PollStatus
 }
 
 // WatchSink is the watcher as the Slack side sees it: told when the set of
@@ -105,7 +103,7 @@ type Bot struct {
 
 // New returns a Bot.
 func New(o Options) *Bot {
-	b := &Bot{sm: o.Socket, api: o.API, rel: o.Release, store: o.Store, log: o.Logger, now: o.Clock, metrics: o.Metrics, sandbox: o.Sandbox, timeout: o.HandlerTimeout, watches: o.Watches, pollStatus: o.PollStatus}
+	b := &Bot{sm: o.Socket, api: o.API, store: o.Store, log: o.Logger, now: o.Clock, metrics: o.Metrics, sandbox: o.Sandbox, timeout: o.HandlerTimeout}
 	if b.api == nil && b.sm != nil {
 		b.api = &b.sm.Client
 	}
@@ -130,7 +128,8 @@ func New(o Options) *Bot {
 // the two are built in turn).
 func (b *Bot) SetRelease(r *release.Service) { b.rel = r }
 
-// SetWatcher connects the poller: told about watch changes, asked for its status.
+// SetWatcher connects the poller: told about /asc watch and unwatch and
+// about states the bot's own actions produced, asked for its status.
 func (b *Bot) SetWatcher(w interface {
 	WatchSink
 	PollStatus
