@@ -216,20 +216,15 @@ func (b *Bot) withCardProgress(ctx context.Context, appID, versionID string) con
 	return release.WithProgress(ctx, func(step string) { b.pendingOnCard(ctx, appID, versionID, step) })
 }
 
-// thread adds a step to the card's thread (and to the card's record).
+// thread adds a step to the card's thread. The thread is the record: the
+// audit log has who did what, and the store keeps no copy of the steps.
 func (b *Bot) thread(ctx context.Context, card store.Card, user, text string, broadcast bool) {
 	opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionTS(card.TS)}
 	if broadcast {
 		opts = append(opts, slack.MsgOptionBroadcast())
 	}
 	if _, err := b.posters.post(ctx, card.Channel, opts...); err != nil {
-		b.log.Error("posting a thread reply", "channel", card.Channel, "err", err)
-	}
-	if _, err := b.store.UpdateCard(card.AppID, card.VersionID, func(c *store.Card) error {
-		c.Steps = append(c.Steps, store.Step{At: b.now(), User: user, Text: text})
-		return nil
-	}); err != nil {
-		b.log.Warn("recording a card step", "err", err)
+		b.log.Error("posting a thread reply", "channel", card.Channel, "err", err, "user", user)
 	}
 }
 

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,8 +37,9 @@ import (
 )
 
 // SchemaVersion is the version of the on-disk layout this code writes. A
-// database written by a newer ascbot (higher version) is refused.
-const SchemaVersion = 1
+// database written by a newer ascbot (higher version) is refused; an older
+// one is migrated when opened. 2: audit keys start with the app id.
+const SchemaVersion = 2
 
 // DefaultTimeout is how long Open waits for another process to release the file.
 const DefaultTimeout = time.Second
@@ -192,7 +194,11 @@ func (s *Store) init() error {
 		if found > SchemaVersion {
 			return &SchemaError{Path: s.path, Found: string(v), Supported: SchemaVersion}
 		}
-		// Older versions would be migrated here; version 1 is the first.
+		if found < 2 {
+			if err := migrateAuditV1(tx); err != nil {
+				return fmt.Errorf("migrating the audit log of %s to schema 2: %w", s.path, err)
+			}
+		}
 		if found < SchemaVersion {
 			return meta.Put([]byte(metaSchemaKey), cur)
 		}
@@ -272,13 +278,6 @@ func (s *Store) orNow(t time.Time) time.Time {
 
 // ---- cards ----
 
-// Step is one line of a card's thread history.
-type Step struct {
-	At   time.Time `json:"at"`
-	User string    `json:"user,omitempty"`
-	Text string    `json:"text"`
-}
-
 // Card is the Slack message that tracks one app version: where it was
 // posted and what ascbot did to the version.
 type Card struct {
@@ -305,7 +304,9 @@ type Card struct {
 	Rev       int       `json:"rev,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
-	Steps     []Step    `json:"steps,omitempty"`
+	// Cards written before this version also hold "steps" (every thread
+	// reply, never read, growing with each); decoding ignores them and the
+	// next write drops them.
 }
 
 func msgKey(channel, ts string) []byte {
@@ -794,10 +795,22 @@ type AuditEntry struct {
 	Key string `json:"key,omitempty"`
 }
 
-// AppendAudit appends e (a zero At is set to now). Keys are the 8-byte
-// big-endian unix nanoseconds of At followed by an 8-byte bucket sequence,
-// so entries sort by time and, within one nanosecond, by append order.
-// Times before 1970 are not supported.
+// auditKey is the app id, "/", then the 8-byte big-endian unix nanoseconds
+// of at and an 8-byte sequence: one app's entries are one key range, in
+// time order and, within one nanosecond, in append order. App ids never
+// contain "/" (config and App Store Connect ids). Entries of no app have
+// the empty prefix "/".
+func auditKey(appID string, at time.Time, seq uint64) []byte {
+	k := append([]byte(appID), '/')
+	return binary.BigEndian.AppendUint64(appendTime(k, at), seq)
+}
+
+// auditOrder is the time-and-sequence tail of an audit key.
+func auditOrder(k []byte) []byte { return k[len(k)-16:] }
+
+// AppendAudit appends e (a zero At is set to now). Times before 1970 are not
+// supported. The audit log is never pruned: it is the record of who did
+// what (see the README's Operations on its size).
 func (s *Store) AppendAudit(e AuditEntry) error {
 	e.At = s.orNow(e.At)
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -806,8 +819,7 @@ func (s *Store) AppendAudit(e AuditEntry) error {
 		if err != nil {
 			return err
 		}
-		key := binary.BigEndian.AppendUint64(appendTime(make([]byte, 0, 16), e.At), seq)
-		return putJSON(b, key, e)
+		return putJSON(b, auditKey(e.AppID, e.At, seq), e)
 	})
 	if err != nil {
 		return fmt.Errorf("appending audit entry: %w", err)
@@ -816,18 +828,26 @@ func (s *Store) AppendAudit(e AuditEntry) error {
 }
 
 // ListAudit returns up to limit entries (limit <= 0: all), newest first, of
-// one app, or of all apps when appID is "".
+// one app (a range read of its keys), or of all apps when appID is "".
 func (s *Store) ListAudit(appID string, limit int) ([]AuditEntry, error) {
 	var out []AuditEntry
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketAudit).Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		if appID == "" {
+			return listAllAudit(c, limit, &out)
+		}
+		prefix := []byte(appID + "/")
+		end := []byte(appID + "0") // '0' follows '/': the first key past the range
+		var k, v []byte
+		if k, _ = c.Seek(end); k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
 			var e AuditEntry
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("decoding audit entry %x: %w", k, err)
-			}
-			if appID != "" && e.AppID != appID {
-				continue
 			}
 			out = append(out, e)
 			if limit > 0 && len(out) >= limit {
@@ -840,6 +860,70 @@ func (s *Store) ListAudit(appID string, limit int) ([]AuditEntry, error) {
 		return nil, fmt.Errorf("listing audit: %w", err)
 	}
 	return out, nil
+}
+
+// listAllAudit merges every app's entries, newest first.
+func listAllAudit(c *bolt.Cursor, limit int, out *[]AuditEntry) error {
+	type entry struct {
+		order []byte
+		e     AuditEntry
+	}
+	var all []entry
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var e AuditEntry
+		if err := json.Unmarshal(v, &e); err != nil {
+			return fmt.Errorf("decoding audit entry %x: %w", k, err)
+		}
+		all = append(all, entry{order: bytes.Clone(auditOrder(k)), e: e})
+	}
+	slices.SortFunc(all, func(a, b entry) int { return bytes.Compare(b.order, a.order) })
+	if limit > 0 && len(all) > limit {
+		all = all[:limit]
+	}
+	for _, x := range all {
+		*out = append(*out, x.e)
+	}
+	return nil
+}
+
+// migrateAuditV1 re-keys the audit log of a schema-1 database, whose keys
+// were time and sequence alone (listing one app scanned every entry).
+func migrateAuditV1(tx *bolt.Tx) error {
+	b := tx.Bucket(bucketAudit)
+	type kv struct{ k, v []byte }
+	var moved []kv
+	err := b.ForEach(func(k, v []byte) error {
+		if len(k) != 16 {
+			return fmt.Errorf("audit key %x is not a schema-1 key", k)
+		}
+		var e AuditEntry
+		if err := json.Unmarshal(v, &e); err != nil {
+			return fmt.Errorf("decoding audit entry %x: %w", k, err)
+		}
+		nk := append(append([]byte(e.AppID), '/'), k...)
+		moved = append(moved, kv{nk, bytes.Clone(v)})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	seq := b.Sequence()
+	if err := tx.DeleteBucket(bucketAudit); err != nil {
+		return err
+	}
+	nb, err := tx.CreateBucket(bucketAudit)
+	if err != nil {
+		return err
+	}
+	if err := nb.SetSequence(seq); err != nil {
+		return err
+	}
+	for _, x := range moved {
+		if err := nb.Put(x.k, x.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ---- watches ----

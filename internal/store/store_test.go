@@ -3,6 +3,7 @@ package store
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -140,7 +141,7 @@ func TestSchemaVersion(t *testing.T) {
 		wantMsg string // substring
 	}{
 		{"same version", strconv.Itoa(SchemaVersion), nil, ""},
-		{"newer version", strconv.Itoa(SchemaVersion + 1), ErrSchemaTooNew, "has schema version 2, newer than the 1 this ascbot supports"},
+		{"newer version", strconv.Itoa(SchemaVersion + 1), ErrSchemaTooNew, "has schema version 3, newer than the 2 this ascbot supports"},
 		{"garbage", "v1", nil, `bad value "v1"`},
 		{"zero", "0", nil, `bad value "0"`},
 	}
@@ -199,8 +200,7 @@ func TestRoundTrip(t *testing.T) {
 	card := Card{AppID: "111", AppName: "KotenOCR", VersionID: "v-1", Version: "1.1.0", Platform: "IOS",
 		Channel: "C01", TS: "1712345678.000100", BuildID: "b-4", BuildNumber: "4", SubmissionID: "s-1",
 		SubmittedBy: "U0ANA", ReleasedBy: "U0BOB", LastState: "IN_REVIEW", Sandbox: true, Rev: 7,
-		CreatedAt: t0, UpdatedAt: t0.Add(time.Minute),
-		Steps: []Step{{At: t0, User: "U0ANA", Text: "attached build 4"}, {At: t0.Add(time.Second), Text: "submitted"}}}
+		CreatedAt: t0, UpdatedAt: t0.Add(time.Minute)}
 	seen := Seen{AppID: "111", VersionID: "v-1", Version: "1.1.0", State: "IN_REVIEW", SubmissionID: "s-1",
 		SubmissionState: "IN_REVIEW", ItemStates: map[string]string{"i-1": "READY_FOR_REVIEW"},
 		BuildStates: map[string]string{"b-4": "VALID"}, PhasedState: "ACTIVE", PhasedDay: 3, At: t0}
@@ -370,10 +370,10 @@ func TestCardTimestampsAndUpdate(t *testing.T) {
 	}{
 		{"changes persisted", func(c *Card) error {
 			c.LastState = "PENDING_DEVELOPER_RELEASE"
-			c.Steps = append(c.Steps, Step{At: t0, User: "U1", Text: "approved"})
+			c.Rev++
 			return nil
 		}, nil, func(t *testing.T, got Card) {
-			if got.LastState != "PENDING_DEVELOPER_RELEASE" || len(got.Steps) != 1 || !got.UpdatedAt.Equal(t0.Add(2*time.Hour)) {
+			if got.LastState != "PENDING_DEVELOPER_RELEASE" || got.Rev != 1 || !got.UpdatedAt.Equal(t0.Add(2*time.Hour)) {
 				t.Errorf("got %+v", got)
 			}
 		}},
@@ -436,10 +436,10 @@ func TestConcurrentUpdateCard(t *testing.T) {
 	}
 	const n = 20
 	var wg sync.WaitGroup
-	for i := range n {
+	for range n {
 		wg.Go(func() {
 			if _, err := s.UpdateCard("1", "v", func(c *Card) error {
-				c.Steps = append(c.Steps, Step{Text: strconv.Itoa(i)})
+				c.Rev++
 				return nil
 			}); err != nil {
 				t.Error(err)
@@ -448,8 +448,8 @@ func TestConcurrentUpdateCard(t *testing.T) {
 	}
 	wg.Wait()
 	c, _, _ := s.GetCard("1", "v")
-	if len(c.Steps) != n {
-		t.Fatalf("%d steps, want %d (lost updates)", len(c.Steps), n)
+	if c.Rev != n {
+		t.Fatalf("rev %d, want %d (lost updates)", c.Rev, n)
 	}
 }
 
@@ -803,7 +803,7 @@ func TestHelperWriter(t *testing.T) {
 			fmt.Fprintln(os.Stderr, "helper:", err)
 			os.Exit(2)
 		}
-		if err := s.PutCard(Card{AppID: "app", VersionID: "v" + n, Version: n, Steps: []Step{{Text: strings.Repeat("x", i%700)}}}); err != nil {
+		if err := s.PutCard(Card{AppID: "app", VersionID: "v" + n, Version: n, AppName: strings.Repeat("x", i%700)}); err != nil {
 			fmt.Fprintln(os.Stderr, "helper:", err)
 			os.Exit(2)
 		}
@@ -1037,5 +1037,61 @@ func TestRetakeAction(t *testing.T) {
 	})
 	if _, err := s.RetakeAction(Action{Key: "a"}, Action{Key: "b"}); !errors.Is(err, ErrInvalidKey) {
 		t.Errorf("mismatched keys: err = %v", err)
+	}
+}
+
+// TestAuditMigratedFromSchema1: a schema-1 database keyed its audit log by
+// time alone; opening it re-keys every entry by app, so one app's history
+// is a range read, and keeps the order and the sequence.
+func TestAuditMigratedFromSchema1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ascbot.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error { // the layout schema 1 wrote
+		if err := tx.DeleteBucket(bucketAudit); err != nil {
+			return err
+		}
+		b, err := tx.CreateBucket(bucketAudit)
+		if err != nil {
+			return err
+		}
+		for i := range 6 {
+			seq, _ := b.NextSequence()
+			e := AuditEntry{At: t0.Add(time.Duration(i) * time.Minute), Action: "a", AppID: strconv.Itoa(1 + i%2), Detail: strconv.Itoa(i)}
+			if err := putJSON(b, binary.BigEndian.AppendUint64(appendTime(nil, e.At), seq), e); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketMeta).Put([]byte(metaSchemaKey), []byte("1"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s, err = Open(path)
+	if err != nil {
+		t.Fatalf("opening a schema-1 database: %v", err)
+	}
+	defer s.Close()
+	if v, _, _ := s.GetMeta(metaSchemaKey); v != strconv.Itoa(SchemaVersion) {
+		t.Errorf("schema %s after the migration, want %d", v, SchemaVersion)
+	}
+	if err := s.AppendAudit(AuditEntry{At: t0.Add(time.Hour), Action: "b", AppID: "2", Detail: "new"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ListAudit("2", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var details []string
+	for _, e := range got {
+		details = append(details, e.Detail)
+	}
+	mustEqual(t, details, []string{"new", "5", "3", "1"})
+	if all, _ := s.ListAudit("", 0); len(all) != 7 {
+		t.Errorf("%d entries in all, want 7", len(all))
 	}
 }
