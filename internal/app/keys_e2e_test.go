@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ascbot/ascbot/internal/app"
 	"github.com/ascbot/ascbot/internal/asc/ascsim"
+	"github.com/ascbot/ascbot/internal/config"
 	"github.com/ascbot/ascbot/internal/slacksim"
 	"github.com/ascbot/ascbot/internal/watch"
 )
@@ -368,4 +370,47 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestSandboxServesEachKeyAsItsOwnTeam: in the sandbox a YAML key needs no
+// key material; the built-in simulator makes it a team of its own with a
+// sample app, read with that key (and invisible to the default key).
+func TestSandboxServesEachKeyAsItsOwnTeam(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	yaml := fmt.Sprintf("keys:\n  - name: client-b\n    key_id: %q\n    issuer_id: %q\n    private_key_env: NOT_SET_IN_SANDBOX\n", keyIDB, issuerIDB)
+	env := map[string]string{
+		"SLACK_APP_TOKEN": h.env["SLACK_APP_TOKEN"], "SLACK_BOT_TOKEN": h.env["SLACK_BOT_TOKEN"],
+		"SLACK_API_URL": h.env["SLACK_API_URL"], "ASCBOT_DB": h.env["ASCBOT_DB"],
+		"ASCBOT_CONFIG": h.env["ASCBOT_CONFIG"],
+	}
+	h.writeYAML("%s", yaml)
+	cfg, err := config.Load(func(k string) string { return env[k] }, config.ModeSandbox)
+	if err != nil {
+		t.Fatalf("sandbox config with keys: %v", err)
+	}
+	rt := h.run(cfg, app.Options{})
+	h.slash(userAna, "apps")
+	h.waitFor("/asc apps in the sandbox", h.ephemeralSays(userAna, "*Stamp Rally* · `com.example.client-b.stamprally`"))
+	apps, err := rt.Release.ListApps(h.ctx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]string{}
+	for _, a := range apps {
+		keys[a.Name] = a.Key
+	}
+	if keys["Stamp Rally"] != "client-b" || keys["KotenOCR"] != "default" {
+		t.Fatalf("sandbox apps by key = %v", keys)
+	}
+	def, _ := rt.Release.Client("default")
+	if all, _, err := def.Apps.List(h.ctx()); err != nil || len(all) == 0 {
+		t.Fatalf("default key lists %v, %v", all, err)
+	} else {
+		for _, a := range all {
+			if a.Name == "Stamp Rally" {
+				t.Fatal("the default key sees client-b's sample app")
+			}
+		}
+	}
 }
