@@ -106,7 +106,7 @@ func TestReleaseOptionsRefusedAfterSubmitting(t *testing.T) {
 		t.Error("the card still offers release options after submitting")
 	}
 	h.saveOptions(userAna, v, map[string]map[string]string{"rel_type": {"type": "AFTER_APPROVAL"}})
-	h.waitFor("Apple's reason", h.ephemeralSays(userAna, "Attribute 'releaseType' cannot be edited at this time"))
+	h.waitFor("Apple's reason", h.ephemeralSays(userAna, "The attribute 'releaseType' can not be modified."))
 	if sv, _ := h.sim.Version(h.ids.NewVersionID); sv.ReleaseType != "MANUAL" {
 		t.Fatalf("release type = %s, want MANUAL kept", sv.ReleaseType)
 	}

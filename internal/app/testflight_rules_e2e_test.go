@@ -1,7 +1,10 @@
 package app_test
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/ascbot/ascbot/internal/asc"
 )
 
 // TestTestFlightOneBuildPerTrainAndCompliance: Apple's TestFlight refusals
@@ -59,5 +62,30 @@ func TestTestFlightOneBuildPerTrainAndCompliance(t *testing.T) {
 	h.waitFor("build 4 waiting", func() bool { return h.channelLines("build 4 (1.1.0) is *Waiting for Beta Review*") == 1 })
 	if bv, _ := h.sim.BetaBuild(ids.Build4ID); bv.Reviews != 1 {
 		t.Fatalf("build 4 has %d beta review submissions, want 1", bv.Reviews)
+	}
+}
+
+// TestCancelCommandWithOnlyADraft: /asc cancel when the only open submission
+// is a draft never sent to App Review (Apple refuses to cancel one) offers no
+// Cancel button and says why; the draft is left for the next submit.
+func TestCancelCommandWithOnlyADraft(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	rt := h.start()
+	sub, _, err := rt.ASC.Submissions.Create(h.ctx(), h.ids.AppID, asc.PlatformIOS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.slash(userAna, "cancel KotenOCR")
+	h.waitFor("the draft explained", h.ephemeralSays(userAna, "Its draft submission was never sent"))
+	for _, m := range h.slack.Ephemerals(userAna) {
+		if strings.Contains(string(m.Blocks), "cancel_open_submission") {
+			t.Fatalf("a Cancel button was offered for a draft: %s", m.Blocks)
+		}
+	}
+	for _, s := range h.sim.Submissions(h.ids.AppID) {
+		if s.ID == sub.ID && s.State != "READY_FOR_REVIEW" {
+			t.Fatalf("draft state = %s", s.State)
+		}
 	}
 }

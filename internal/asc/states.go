@@ -282,6 +282,16 @@ func (s AppVersionState) Live() bool { return s == StateReadyForDistribution }
 // Open reports whether the submission is not COMPLETE.
 func (s ReviewSubmissionState) Open() bool { return s != SubmissionComplete }
 
+// Cancellable reports whether Apple takes canceled:true on a submission in
+// this state: one sent to App Review and not yet decided or already being
+// cancelled (WAITING_FOR_REVIEW, IN_REVIEW, UNRESOLVED_ISSUES — the states
+// fastlane's reject_if_possible cancels). A READY_FOR_REVIEW draft was never
+// sent: Apple answers 409 "Resource is not in cancellable state" (field
+// report, see ascsim doc.go rule cancel); the next submit reuses it.
+func (s ReviewSubmissionState) Cancellable() bool {
+	return s == SubmissionWaitingForReview || s == SubmissionInReview || s == SubmissionUnresolvedIssues
+}
+
 // openSubmissionStates is every ReviewSubmission.state except COMPLETE.
 var openSubmissionStates = []ReviewSubmissionState{
 	SubmissionReadyForReview, SubmissionWaitingForReview, SubmissionInReview,

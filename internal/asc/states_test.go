@@ -221,3 +221,25 @@ func TestManualRelease(t *testing.T) {
 		}
 	}
 }
+
+// TestSubmissionCancellable: Apple cancels only a submission sent to App
+// Review and not yet settled; a READY_FOR_REVIEW draft is refused.
+func TestSubmissionCancellable(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		s    ReviewSubmissionState
+		want bool
+	}{
+		{SubmissionReadyForReview, false},
+		{SubmissionWaitingForReview, true},
+		{SubmissionInReview, true},
+		{SubmissionUnresolvedIssues, true},
+		{SubmissionCanceling, false},
+		{SubmissionCompleting, false},
+		{SubmissionComplete, false},
+	} {
+		if got := tc.s.Cancellable(); got != tc.want {
+			t.Errorf("%s.Cancellable() = %v, want %v", tc.s, got, tc.want)
+		}
+	}
+}

@@ -593,9 +593,10 @@ func (s *Service) CancelSubmission(ctx context.Context, user string, app asc.App
 		if err := belongs(app, "review submission", submissionID, sub.AppID); err != nil {
 			return "", err
 		}
-		switch sub.State {
-		case asc.SubmissionReadyForReview, asc.SubmissionWaitingForReview, asc.SubmissionInReview, asc.SubmissionUnresolvedIssues:
-		default:
+		if sub.State == asc.SubmissionReadyForReview {
+			return "", &BlockedError{Reasons: []string{"the submission was never sent to App Review, so there is nothing to withdraw (Apple cannot cancel a draft); the next submit reuses it"}}
+		}
+		if !sub.State.Cancellable() {
 			return "", &StaleError{Changes: []string{fmt.Sprintf("the submission is %s now", sub.State.Label())}}
 		}
 		if _, _, err := api.Submissions.Cancel(ctx, submissionID); err != nil {

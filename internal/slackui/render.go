@@ -367,18 +367,18 @@ func submitButtons(v *release.VersionView, snap release.Snapshot) []slack.BlockE
 	return append(elems, b)
 }
 
-// cancelButtons: Cancel submission while the version's submission is open.
+// cancelButtons: Cancel submission while the version's submission is with
+// App Review (asc.ReviewSubmissionState.Cancellable).
 func cancelButtons(v *release.VersionView, snap release.Snapshot) []slack.BlockElement {
 	if v.Submission == nil {
 		return nil
 	}
-	switch v.Submission.State {
-	case asc.SubmissionReadyForReview, asc.SubmissionWaitingForReview, asc.SubmissionInReview, asc.SubmissionUnresolvedIssues:
-		b := button(actCancel, "Cancel submission", snap.Encode(), slack.StyleDanger)
-		b.Confirm = confirm("Cancel the submission?", fmt.Sprintf("Withdraw *%s* from App Review. You can submit again afterwards.", cardTitle(v)), "Cancel submission")
-		return []slack.BlockElement{b}
+	if !v.Submission.State.Cancellable() {
+		return nil
 	}
-	return nil
+	b := button(actCancel, "Cancel submission", snap.Encode(), slack.StyleDanger)
+	b.Confirm = confirm("Cancel the submission?", fmt.Sprintf("Withdraw *%s* from App Review. You can submit again afterwards.", cardTitle(v)), "Cancel submission")
+	return []slack.BlockElement{b}
 }
 
 // releaseButtons: Release, on an approved version released manually.

@@ -193,10 +193,10 @@ func (b *Bot) cmdCancel(ctx context.Context, cmd slack.SlashCommand, app asc.App
 	}
 	var elems []slack.BlockElement
 	var lines []string
+	draft := false
 	for _, s := range open {
-		switch s.State {
-		case asc.SubmissionReadyForReview, asc.SubmissionWaitingForReview, asc.SubmissionInReview, asc.SubmissionUnresolvedIssues:
-		default:
+		if !s.State.Cancellable() {
+			draft = draft || s.State == asc.SubmissionReadyForReview
 			continue
 		}
 		what := "submission " + s.ID
@@ -214,7 +214,11 @@ func (b *Bot) cmdCancel(ctx context.Context, cmd slack.SlashCommand, app asc.App
 		}
 	}
 	if len(elems) == 0 {
-		b.reply(ctx, cmd, fmt.Sprintf("%s has no open review submission to cancel.", app.Name))
+		msg := fmt.Sprintf("%s has no open review submission to cancel.", app.Name)
+		if draft {
+			msg = fmt.Sprintf("%s has no submission with App Review to cancel. Its draft submission was never sent; Apple cannot cancel it, and the next submit reuses it.", app.Name)
+		}
+		b.reply(ctx, cmd, msg)
 		return nil
 	}
 	b.reply(ctx, cmd, "Open review submissions of "+app.Name,

@@ -87,7 +87,8 @@
 // items and blocks a new submission; PATCH submitted:true on it resubmits it
 // (version and submission WAITING_FOR_REVIEW again, the item READY_FOR_REVIEW)
 // once the submit checks pass. Canceling (canceled:true, allowed from
-// READY_FOR_REVIEW, WAITING_FOR_REVIEW, IN_REVIEW and UNRESOLVED_ISSUES)
+// WAITING_FOR_REVIEW, IN_REVIEW and UNRESOLVED_ISSUES; a READY_FOR_REVIEW
+// draft is not cancellable, see the cancel rule)
 // answers CANCELING, makes versions under review DEVELOPER_REJECTED and items
 // REMOVED; the submission becomes COMPLETE at the next Tick (control mode) or
 // one stage later (ReviewStage > 0) — the spec has no CANCELED state. Approved
@@ -130,52 +131,73 @@
 //	                                   /appStoreVersions/{id}/relationships/build "Build N was  item edited before "Add for Review"; field reports resubmit
 //	                                   rejected by App Review (…). Choose a new build before    the identical build after a reply — stricter modelled.
 //	                                   you resubmit."                                           Wording assumed · TestRuleBinaryRejectionNeedsNewBuild
-//	submit-checks                      PATCH submitted:true with no items: ENTITY_ERROR.        fastlane deliver (build, export compliance before submit);
-//	                                   RELATIONSHIP.REQUIRED (/data/relationships/appStore      fastlane upload_metadata.rb (no whatsNew on a first
-//	                                   VersionForReview); otherwise one STATE_ERROR.ENTITY_     version). Codes and pointers assumed · TestSubmitValidation
-//	                                   STATE_INVALID per problem: no build, build not VALID,
-//	                                   compliance unanswered, empty whatsNew (not on a first
-//	                                   version).
-//	cancel                             canceled:true from READY_FOR_REVIEW, WAITING_FOR_REVIEW, spaceship ReviewSubmission#cancel_submission; CANCELING in
-//	                                   IN_REVIEW, UNRESOLVED_ISSUES; else STATE_ERROR.          the spec enum; fastlane reject_if_possible polls until it is
-//	                                                                                            gone · TestCancelAndResubmit, TestUnresolvedSubmissionCan
-//	                                                                                            BeCanceled
-//	canceling-settles-on-tick          CANCELING lasts until the next Tick / one stage.         assumed (Apple: "a while") · TestRuleCancelingSettlesOnTick
+//	submit-checks                      PATCH submitted:true with no version item: ENTITY_ERROR. fastlane deliver (build, export compliance before submit);
+//	                                   RELATIONSHIP.REQUIRED at /data/relationships/appStore    fastlane upload_metadata.rb (no whatsNew on a first
+//	                                   VersionForReview "App … must have an approved appStore  version). No-items code, pointer and wording: field
+//	                                   Versions for platform …, or an appStoreVersions must be  reports quoting Apple (2026, several; microsoft/asconnect
+//	                                   included in this review submission."; otherwise one     PR #50 saw STATE_ERROR.ENTITY_STATE_INVALID "… does not
+//	                                   STATE_ERROR.ENTITY_STATE_INVALID "appStoreVersions with  have any items" in 2024 — Apple changes it). Per-problem
+//	                                   id '…' is not in valid state." per problem: no build,    title: field reports; details and pointers assumed
+//	                                   build not VALID, compliance unanswered, empty whatsNew  · TestSubmitValidation
+//	                                   (not on a first version).
+//	cancel                             canceled:true from WAITING_FOR_REVIEW, IN_REVIEW and     fastlane deliver runner.rb reject_version_if_possible
+//	                                   UNRESOLVED_ISSUES; else STATE_ERROR "Resource is not in  cancels get_in_progress_review_submission (exactly those
+//	                                   cancellable state" — a READY_FOR_REVIEW draft included  three states); PR #19979 (UNRESOLVED_ISSUES blocks until
+//	                                   (it is reused, not cancelled).                           "cancelled"). READY_FOR_REVIEW refused and the wording:
+//	                                                                                            a field report (2026-09, PATCH canceled:true on an unsent
+//	                                                                                            submission → 409 "Resource is not in cancellable state");
+//	                                                                                            code assumed · TestRuleCancelOnlyOnceSubmitted,
+//	                                                                                            TestCancelAndResubmit, TestUnresolvedSubmissionCanBeCanceled
+//	canceling-settles-on-tick          CANCELING lasts until the next Tick / one stage.         fastlane runner.rb ("An app version won't get removed from
+//	                                                                                            review instantly", polls every 15 s); the duration is
+//	                                                                                            assumed · TestRuleCancelingSettlesOnTick
 //	whats-new                          Editable in PREPARE_FOR_SUBMISSION, READY_FOR_REVIEW,    Apple doc app-store-version-localizations; 4000: third
 //	                                   DEVELOPER_REJECTED, the rejections and WAITING_FOR_      parties (asc-facts §7); first version: fastlane
-//	                                   REVIEW, never on a first version (STATE_ERROR            upload_metadata.rb · TestWhatsNewRules, TestFirstVersionRules
-//	                                   "Attribute 'whatsNew' cannot be edited at this time");
-//	                                   > 4000 runes ENTITY_ERROR.ATTRIBUTE.INVALID.
-//	                                   promotionalText (≤ 170) in any state; other metadata
-//	                                   only while editable.
-//	attach-build                       The build belongs to the app, matches platform and       assumed · TestAttachBuildRules
-//	                                   versionString, is VALID and unexpired; the version is
-//	                                   editable.
+//	                                   REVIEW, never on a first version; else the not-         upload_metadata.rb · TestWhatsNewRules, TestFirstVersionRules
+//	                                   modifiable error below. > 4000 runes ENTITY_ERROR.
+//	                                   ATTRIBUTE.INVALID. promotionalText (≤ 170) in any
+//	                                   state; other metadata only while editable.
+//	not-modifiable                     An attribute that cannot change in the state: ENTITY_   field report quoting Apple's whole body for versionString
+//	                                   ERROR.ATTRIBUTE.INVALID.INVALID_STATE "An attribute      (code, title, detail, pointer); tramline applelink
+//	                                   value is not acceptable for the current resource        WrapperError matches the same text. Used for every
+//	                                   state." / "The attribute 'x' can not be modified."      attribute by analogy · TestUpdateVersionRules
+//	attach-build                       The build belongs to the app, matches platform and       not editable: tramline applelink and Runway's FAQ quote
+//	                                   versionString, is VALID and unexpired; the version is    "A relationship value is not acceptable for the current
+//	                                   editable, else ENTITY_ERROR.RELATIONSHIP.INVALID.        resource state." / "The specified pre-release build could
+//	                                   INVALID_STATE with Apple's words.                        not be added." (code by analogy); rest assumed
+//	                                                                                            · TestAttachBuildRules
 //	create-version                     POST /v1/appStoreVersions: ENTITY_ERROR.RELATIONSHIP.    iTunes Connect guide ("only … a platform that has a Ready
 //	                                   INVALID "You cannot create a new version of the App in   for Sale … version"); field report sceneview#3143 (409);
-//	                                   the current state." while another version is not live;   DUPLICATE wording assumed · TestCreateVersionRules
-//	                                   DUPLICATE "The version number has been previously
-//	                                   used."; higher than every released one. New versions
+//	                                   the current state." while another version is not live;   both wordings: tramline applelink WrapperError (DUPLICATE
+//	                                   DUPLICATE "The version number has been previously        at /data/attributes/versionString); "higher" assumed
+//	                                   used."; higher than every released one. New versions     · TestCreateVersionRules
 //	                                   copy metadata but not whatsNew; releaseType the
 //	                                   previous version's.
-//	release-options-before-submission  releaseType and earliestReleaseDate change only while    assumed (stricter: the issue's report; Apple's Help does
-//	                                   the version is editable: STATE_ERROR "Attribute          not say) · TestRuleReleaseOptionsOnlyBeforeSubmission
-//	                                   'releaseType' cannot be edited at this time".
-//	earliest-release-date              earliestReleaseDate in the future and on the hour;       Codemagic --earliest-release-date (hour precision); rest
-//	                                   SCHEDULED needs one.                                     assumed · TestRuleEarliestReleaseDateOnTheHourInFuture
+//	release-options-before-submission  releaseType and earliestReleaseDate change only while    assumed (stricter: the issue's report; Apple's Help "Select
+//	                                   the version is editable: the not-modifiable error        a version release option" does not say when it locks);
+//	                                   ("The attribute 'releaseType' can not be modified.").   wording: not-modifiable · TestRuleReleaseOptionsOnlyBefore
+//	                                                                                            Submission
+//	earliest-release-date              earliestReleaseDate in the future and on the hour;       Codemagic cli-tools arguments.py Types.EarliestReleaseDate
+//	                                   SCHEDULED needs one.                                     ("date cannot be in the past", "only hour precision is
+//	                                                                                            allowed") — a client-side check; Apple's server rule is
+//	                                                                                            not published. SCHEDULED needs one: assumed
+//	                                                                                            · TestRuleEarliestReleaseDateOnTheHourInFuture
 //	approval-by-release-type           MANUAL → PENDING_DEVELOPER_RELEASE; AFTER_APPROVAL →     Apple Help "Select a version release option" ·
 //	                                   distribution; SCHEDULED → PENDING_APPLE_RELEASE until     TestHappyPath, TestScheduledRelease
 //	                                   the date.
-//	encryption-once                    usesNonExemptEncryption cannot change once set           assumed · TestEncryptionCannotChangeOnceSet
-//	                                   (ENTITY_ERROR.ATTRIBUTE.INVALID, even to the same value).
+//	encryption-once                    usesNonExemptEncryption cannot change once set           tramline applelink WrapperError ("You cannot update when
+//	                                   (ENTITY_ERROR.ATTRIBUTE.INVALID "You cannot update when  the value is already set. - /data/attributes/usesNonExempt
+//	                                   the value is already set.", even to the same value).     Encryption"); code assumed · TestEncryptionCannotChangeOnceSet
 //	release-request                    Only in PENDING_DEVELOPER_RELEASE.                       Apple doc app-store-version-release-requests ·
 //	                                                                                            TestReleaseRequestRules
 //	phased-release                     One per version, not for a first version, created        first version: Apple doc app-store-version-phased-releases;
 //	                                   INACTIVE, not once distribution started; PATCH           moves: Apple doc PATCH ("pause or resume … or immediately
-//	                                   ACTIVE→PAUSED|COMPLETE, PAUSED→ACTIVE|COMPLETE (a no-op   release") and fastlane pause/resume/complete; 7 days and
-//	                                   is a 409 too); AdvancePhasedDay: COMPLETE after day 7.   shares: Apple Help; the rest assumed · TestPhasedRelease,
-//	                                   DELETE only while INACTIVE (204), else STATE_ERROR.      TestRulePhasedOnlyBeforeDistribution; DELETE: Apple doc
-//	                                                                                            ("Cancel a planned phased release that has not been
+//	                                   ACTIVE→PAUSED|COMPLETE, PAUSED→ACTIVE|COMPLETE; a no-op  release") and fastlane pause/resume/complete; 7 days and
+//	                                   is STATE_ERROR "The phased release already has this      shares: Apple Help; no-op and final-state wordings: tramline
+//	                                   value", any move from COMPLETE "You cannot change the    applelink WrapperError; one per version and "not once
+//	                                   state of a phased release that is in a final state".    distribution started": assumed · TestPhasedRelease,
+//	                                   AdvancePhasedDay: COMPLETE after day 7. DELETE only      TestRulePhasedOnlyBeforeDistribution; DELETE: Apple doc
+//	                                   while INACTIVE (204), else STATE_ERROR.                  ("Cancel a planned phased release that has not been
 //	                                                                                            started") · TestPhasedDeleteOnlyWhenPlanned
 //	first-iap-on-version               IAP submission only READY_TO_SUBMIT and when the app     rorkai/App-Store-Connect-CLI issue #1122
 //	                                   has an APPROVED purchase, else STATE_ERROR.FIRST_IAP_    (FIRST_SUBSCRIPTION_MUST_BE_SUBMITTED_ON_VERSION); the

@@ -33,6 +33,8 @@ const (
 	codeItemElsewhere   = "STATE_ERROR.ITEM_PART_OF_ANOTHER_SUBMISSION"
 	codeDuplicate       = "ENTITY_ERROR.ATTRIBUTE.INVALID.DUPLICATE"
 	codeFirstIAP        = "STATE_ERROR.FIRST_IAP_MUST_BE_SUBMITTED_ON_VERSION"
+	codeAttrState       = "ENTITY_ERROR.ATTRIBUTE.INVALID.INVALID_STATE"
+	codeRelState        = "ENTITY_ERROR.RELATIONSHIP.INVALID.INVALID_STATE"
 	codeUnprocessable   = "ENTITY_UNPROCESSABLE"
 	codeInvalidQCState  = "ENTITY_UNPROCESSABLE.INVALID_QC_STATE"
 	codeAnotherInReview = "ENTITY_UNPROCESSABLE.ANOTHER_BUILD_IN_REVIEW"
@@ -123,6 +125,16 @@ func unprocessable(code, title, detail, pointer string) *apiError {
 		e.withPointer(pointer)
 	}
 	return e
+}
+
+// notModifiable is Apple's 409 for an attribute that cannot change in the
+// resource's state (a field report quotes the whole body for versionString:
+// ENTITY_ERROR.ATTRIBUTE.INVALID.INVALID_STATE, "An attribute value is not
+// acceptable for the current resource state.", "The attribute 'versionString'
+// can not be modified.", pointer /data/attributes/versionString).
+func notModifiable(name string) *apiError {
+	return conflict(codeAttrState, "An attribute value is not acceptable for the current resource state.",
+		fmt.Sprintf("The attribute '%s' can not be modified.", name), "/data/attributes/"+name)
 }
 
 func relInvalid(detail, pointer string) *apiError {

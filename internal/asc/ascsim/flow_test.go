@@ -370,8 +370,8 @@ func TestFirstVersionRules(t *testing.T) {
 	h := newHarness(t).seed()
 	d := h.demo
 	v, _ := h.srv.Version(d.SecondVersionID)
-	e := h.setWhatsNew(v.LocalizationIDs["ja"], "初版").firstErr(t, 409, "STATE_ERROR")
-	if e["detail"] != "Attribute 'whatsNew' cannot be edited at this time" || pointer(e) != "/data/attributes/whatsNew" {
+	e := h.setWhatsNew(v.LocalizationIDs["ja"], "初版").firstErr(t, 409, "ENTITY_ERROR.ATTRIBUTE.INVALID.INVALID_STATE")
+	if e["detail"] != "The attribute 'whatsNew' can not be modified." || pointer(e) != "/data/attributes/whatsNew" {
 		t.Fatalf("error = %v", e)
 	}
 	// Other metadata stays editable on a first version.
@@ -443,7 +443,7 @@ func TestWhatsNewRules(t *testing.T) {
 				res.must(t, 200)
 				return
 			}
-			if e := res.firstErr(t, 409, "STATE_ERROR"); pointer(e) != "/data/attributes/whatsNew" {
+			if e := res.firstErr(t, 409, "ENTITY_ERROR.ATTRIBUTE.INVALID.INVALID_STATE"); pointer(e) != "/data/attributes/whatsNew" {
 				t.Fatalf("error = %v", e)
 			}
 		})
@@ -496,7 +496,7 @@ func TestAttachBuildRules(t *testing.T) {
 	if err := h.srv.SetVersionState(d.NewVersionID, "WAITING_FOR_REVIEW"); err != nil {
 		t.Fatal(err)
 	}
-	h.do("PATCH", "/v1/appStoreVersions/"+d.NewVersionID+"/relationships/build", link("builds", d.Build4ID)).firstErr(t, 409, "STATE_ERROR")
+	h.do("PATCH", "/v1/appStoreVersions/"+d.NewVersionID+"/relationships/build", link("builds", d.Build4ID)).firstErr(t, 409, "ENTITY_ERROR.RELATIONSHIP.INVALID.INVALID_STATE")
 	h.do("PATCH", "/v1/appStoreVersions/nope/relationships/build", link("builds", d.Build4ID)).firstErr(t, 404, "NOT_FOUND")
 }
 
@@ -561,7 +561,7 @@ func TestEncryptionCannotChangeOnceSet(t *testing.T) {
 	patch(false).must(t, 200)
 	for _, v := range []any{false, true, nil} {
 		e := patch(v).firstErr(t, 409, "ENTITY_ERROR.ATTRIBUTE.INVALID")
-		if pointer(e) != "/data/attributes/usesNonExemptEncryption" {
+		if pointer(e) != "/data/attributes/usesNonExemptEncryption" || e["detail"] != "You cannot update when the value is already set." {
 			t.Fatalf("error = %v", e)
 		}
 	}
@@ -641,7 +641,9 @@ func TestPhasedRelease(t *testing.T) {
 		t.Fatal(err)
 	}
 	patch("PAUSED").must(t, 200)
-	patch("PAUSED").firstErr(t, 409, "STATE_ERROR")
+	if e := patch("PAUSED").firstErr(t, 409, "STATE_ERROR"); e["detail"] != "The phased release already has this value" {
+		t.Fatalf("no-op error = %v", e)
+	}
 	for range 3 {
 		if err := h.srv.AdvancePhasedDay(d.NewVersionID); err != nil {
 			t.Fatal(err)
@@ -653,7 +655,9 @@ func TestPhasedRelease(t *testing.T) {
 	}
 	patch("INACTIVE").firstErr(t, 409, "STATE_ERROR")
 	patch("COMPLETE").must(t, 200)
-	patch("ACTIVE").firstErr(t, 409, "STATE_ERROR")
+	if e := patch("ACTIVE").firstErr(t, 409, "STATE_ERROR"); e["detail"] != "You cannot change the state of a phased release that is in a final state" {
+		t.Fatalf("final-state error = %v", e)
+	}
 	patch("BOGUS").firstErr(t, 409, "ENTITY_ERROR.ATTRIBUTE.INVALID")
 }
 
@@ -869,7 +873,7 @@ func TestUpdateVersionRules(t *testing.T) {
 	if a["releaseType"] != "AFTER_APPROVAL" || a["copyright"] != "2026 Example" {
 		t.Fatalf("version = %v", a)
 	}
-	patch(d.LiveVersionID, map[string]any{"copyright": "x"}).firstErr(t, 409, "STATE_ERROR")
+	patch(d.LiveVersionID, map[string]any{"copyright": "x"}).firstErr(t, 409, "ENTITY_ERROR.ATTRIBUTE.INVALID.INVALID_STATE")
 	patch(d.NewVersionID, map[string]any{"versionString": "1.0.0"}).firstErr(t, 409, "ENTITY_ERROR.ATTRIBUTE.INVALID.DUPLICATE")
 	// Renaming the version detaches a build that no longer matches.
 	h.do("PATCH", "/v1/appStoreVersions/"+d.NewVersionID+"/relationships/build", link("builds", d.Build4ID)).must(t, 204)
@@ -894,7 +898,7 @@ func TestCreateLocalization(t *testing.T) {
 	create(d.NewVersionID, "ja", nil).firstErr(t, 409, "ENTITY_ERROR.ATTRIBUTE.INVALID.DUPLICATE")
 	create(d.NewVersionID, "not a locale", nil).firstErr(t, 409, "ENTITY_ERROR.ATTRIBUTE.INVALID")
 	create(d.LiveVersionID, "fr-FR", nil).firstErr(t, 409, "STATE_ERROR")
-	create(d.SecondVersionID, "fr-FR", map[string]any{"whatsNew": "x"}).firstErr(t, 409, "STATE_ERROR")
+	create(d.SecondVersionID, "fr-FR", map[string]any{"whatsNew": "x"}).firstErr(t, 409, "ENTITY_ERROR.ATTRIBUTE.INVALID.INVALID_STATE")
 	l := create(d.NewVersionID, "fr-FR", map[string]any{"whatsNew": "Corrections"}).must(t, 201).data(t)
 	if attrs(l)["whatsNew"] != "Corrections" || attrs(l)["locale"] != "fr-FR" {
 		t.Fatalf("localization = %v", l)

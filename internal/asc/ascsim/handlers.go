@@ -197,7 +197,10 @@ func (s *Server) checkAttach(v *version, versionString, buildID, ptr string) *ap
 		return relInvalid(fmt.Sprintf("There is no resource of type 'builds' with id '%s' for this app", buildID), ptr)
 	}
 	if !editable(v.state) {
-		return stateErr(fmt.Sprintf("The build of an app store version in state %s cannot be changed.", v.state), ptr)
+		// tramline applelink and Runway's FAQ quote Apple's words; the code
+		// is assumed by analogy with the attribute one.
+		return conflict(codeRelState, "A relationship value is not acceptable for the current resource state.",
+			"The specified pre-release build could not be added.", ptr)
 	}
 	if b.platform != v.platform {
 		return relInvalid(fmt.Sprintf("The build's platform %s does not match the app store version's platform %s.", b.platform, v.platform), ptr)
@@ -283,7 +286,7 @@ func (s *Server) patchVersion(c *reqCtx) (any, *apiError) {
 	var apply []func()
 	stateOK := func(name string, ok bool) bool {
 		if !ok {
-			errs = append(errs, stateErr(fmt.Sprintf("Attribute '%s' cannot be edited at this time", name), "/data/attributes/"+name))
+			errs = append(errs, notModifiable(name))
 		}
 		return ok
 	}
@@ -529,7 +532,7 @@ func (s *Server) checkLocAttrs(v *version, d *inRes, l *localization) ([]func(),
 		}
 		ptr := "/data/attributes/" + sp.name
 		if !sp.editable {
-			errs = append(errs, stateErr(fmt.Sprintf("Attribute '%s' cannot be edited at this time", sp.name), ptr))
+			errs = append(errs, notModifiable(sp.name))
 			continue
 		}
 		if !null && sp.check != nil {
@@ -635,7 +638,9 @@ func (s *Server) patchBuild(c *reqCtx) (any, *apiError) {
 	var enc, expired bool
 	encPresent, encNull := d.attr("usesNonExemptEncryption", &enc)
 	if encPresent && b.usesNonExemptEncryption != nil {
-		errs = append(errs, attrInvalid("The value for 'usesNonExemptEncryption' cannot be changed once it has been set.", "/data/attributes/usesNonExemptEncryption"))
+		// Apple's words per tramline applelink ("You cannot update when the
+		// value is already set. - /data/attributes/usesNonExemptEncryption").
+		errs = append(errs, attrInvalid("You cannot update when the value is already set.", "/data/attributes/usesNonExemptEncryption"))
 	}
 	expPresent, expNull := d.attr("expired", &expired)
 	if expPresent && !expNull && !expired && b.expired {
@@ -797,10 +802,12 @@ func (s *Server) patchSubmission(c *reqCtx) (any, *apiError) {
 			s.setState(v, stWaiting, c.now)
 		}
 	case canceled:
+		// Rule cancel (doc.go): only a submitted submission can be
+		// canceled; Apple's words for the rest are a field report's.
 		switch sub.state {
-		case subReady, subWaiting, subInReview, subUnresolved:
+		case subWaiting, subInReview, subUnresolved:
 		default:
-			return nil, stateErr(fmt.Sprintf("A review submission in state %s cannot be canceled.", sub.state), "/data/attributes/canceled")
+			return nil, stateErr("Resource is not in cancellable state", "/data/attributes/canceled")
 		}
 		s.cancelSubmission(sub, c.now)
 	}
@@ -919,7 +926,13 @@ func (s *Server) patchPhased(c *reqCtx) (any, *apiError) {
 	}
 	var state string
 	if present, null := c.body.Data.attr("phasedReleaseState", &state); present && !null {
-		if !hasString(phasedMoves[p.state], state) {
+		// Apple's words for the first two per tramline applelink.
+		switch {
+		case p.state == "COMPLETE":
+			return nil, stateErr("You cannot change the state of a phased release that is in a final state", "/data/attributes/phasedReleaseState")
+		case state == p.state:
+			return nil, stateErr("The phased release already has this value", "/data/attributes/phasedReleaseState")
+		case !hasString(phasedMoves[p.state], state):
 			return nil, stateErr(fmt.Sprintf("A phased release in state %s cannot change to %s.", p.state, state), "/data/attributes/phasedReleaseState")
 		}
 		p.state = state

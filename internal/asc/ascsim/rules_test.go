@@ -31,6 +31,39 @@ func TestRuleBinaryRejectionNeedsNewBuild(t *testing.T) {
 	}
 }
 
+// TestRuleCancelOnlyOnceSubmitted: a READY_FOR_REVIEW submission (never sent
+// to App Review) cannot be canceled — 409 "Resource is not in cancellable
+// state" (field report) — and stays usable; once submitted it can.
+func TestRuleCancelOnlyOnceSubmitted(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t).seed()
+	d := h.demo
+	subID := h.do("POST", "/v1/reviewSubmissions", resource("reviewSubmissions", "", nil, map[string]any{"app": link("apps", d.AppID)})).must(t, 201).data(t)["id"].(string)
+	cancel := func() *resp {
+		return h.do("PATCH", "/v1/reviewSubmissions/"+subID, resource("reviewSubmissions", subID, map[string]any{"canceled": true}, nil))
+	}
+	if e := cancel().firstErr(t, 409, "STATE_ERROR"); e["detail"] != "Resource is not in cancellable state" {
+		t.Fatalf("error = %v", e)
+	}
+	if st := h.submissionState(t, subID); st != "READY_FOR_REVIEW" {
+		t.Fatalf("state after the refused cancel = %s", st)
+	}
+	// The draft is reused: the version goes in and it is submitted.
+	h.do("PATCH", "/v1/appStoreVersions/"+d.NewVersionID+"/relationships/build", link("builds", d.Build4ID)).must(t, 204)
+	h.do("PATCH", "/v1/builds/"+d.Build4ID, resource("builds", d.Build4ID, map[string]any{"usesNonExemptEncryption": false}, nil)).must(t, 200)
+	v, _ := h.srv.Version(d.NewVersionID)
+	for _, id := range v.LocalizationIDs {
+		h.do("PATCH", "/v1/appStoreVersionLocalizations/"+id, resource("appStoreVersionLocalizations", id, map[string]any{"whatsNew": "Fixes"}, nil)).must(t, 200)
+	}
+	h.do("POST", "/v1/reviewSubmissionItems", resource("reviewSubmissionItems", "", nil, map[string]any{
+		"reviewSubmission": link("reviewSubmissions", subID), "appStoreVersion": link("appStoreVersions", d.NewVersionID),
+	})).must(t, 201)
+	h.submit(subID).must(t, 200)
+	if a := attrs(cancel().must(t, 200).data(t)); a["state"] != "CANCELING" {
+		t.Fatalf("after cancel = %v", a)
+	}
+}
+
 // TestRuleCancelingSettlesOnTick: a canceled submission answers CANCELING and
 // stays so until the next Tick (one ReviewStage in sandbox mode).
 func TestRuleCancelingSettlesOnTick(t *testing.T) {
@@ -58,12 +91,12 @@ func TestRuleReleaseOptionsOnlyBeforeSubmission(t *testing.T) {
 	}
 	patch(map[string]any{"releaseType": "AFTER_APPROVAL"}).must(t, 200)
 	h.mustSubmitNewVersion(t)
-	e := patch(map[string]any{"releaseType": "MANUAL"}).firstErr(t, 409, "STATE_ERROR")
-	if e["detail"] != "Attribute 'releaseType' cannot be edited at this time" {
+	e := patch(map[string]any{"releaseType": "MANUAL"}).firstErr(t, 409, "ENTITY_ERROR.ATTRIBUTE.INVALID.INVALID_STATE")
+	if e["detail"] != "The attribute 'releaseType' can not be modified." || e["title"] != "An attribute value is not acceptable for the current resource state." {
 		t.Fatalf("error = %v", e)
 	}
 	at := h.clock.Now().Add(72 * time.Hour).Truncate(time.Hour).Format(time.RFC3339)
-	patch(map[string]any{"earliestReleaseDate": at}).firstErr(t, 409, "STATE_ERROR")
+	patch(map[string]any{"earliestReleaseDate": at}).firstErr(t, 409, "ENTITY_ERROR.ATTRIBUTE.INVALID.INVALID_STATE")
 }
 
 // TestRuleEarliestReleaseDateOnTheHourInFuture: a scheduled date must be in
