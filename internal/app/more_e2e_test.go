@@ -349,3 +349,47 @@ func TestHealthzRateRemainingOnlyOnceKnown(t *testing.T) {
 		t.Errorf("/healthz after a poll: rate_remaining %v, want Apple's figure", body["rate_remaining"])
 	}
 }
+
+// TestStartupSaysWhatItRunsWith pins the start-up lines a person reads:
+// which config file was loaded, the warning when nobody may release, the
+// database named by ASCBOT_DB when it cannot be used, and the refusal of a
+// database the other mode wrote.
+func TestStartupSaysWhatItRunsWith(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.writeYAML("poll: %q\napps:\n  - id: %q\n    channel: %q\n", testPoll, h.ids.AppID, channel) // no approvers
+	cfg, err := config.Load(h.getenv, config.ModeNormal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	h.run(cfg, app.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	for _, want := range []string{
+		`msg="config file loaded" path=` + h.env["ASCBOT_CONFIG"] + " apps=1",
+		`level=WARN msg="some apps have no approvers and there is no default: nobody can press Release for them. Set approvers in the config file" apps=[` + h.ids.AppID + "]",
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the start-up log lacks %s:\n%s", want, logs.String())
+		}
+	}
+	h.stop()
+
+	// The same database in sandbox mode: refused, in one line naming it.
+	sb := *cfg
+	sb.Mode = config.ModeSandbox
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = app.Run(ctx, &sb, app.Options{})
+	want := "ASCBOT_DB=" + cfg.DBPath + " was written in normal mode and this is sandbox mode; point ASCBOT_DB at another file"
+	if !errors.Is(err, app.ErrOtherMode) || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("Run = %v, want one line: %s", err, want)
+	}
+
+	// A database path that cannot be opened names ASCBOT_DB.
+	bad := *cfg
+	bad.DBPath = t.TempDir() // a directory
+	err = app.Run(ctx, &bad, app.Options{})
+	if err == nil || !strings.Contains(err.Error(), "opening the database (ASCBOT_DB="+bad.DBPath+")") {
+		t.Errorf("Run = %v, want it to name ASCBOT_DB", err)
+	}
+}
