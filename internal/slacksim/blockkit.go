@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
+	"time"
+	_ "time/tzdata" // time picker time zones resolve even without system zoneinfo
 	"unicode/utf8"
 )
 
@@ -92,6 +95,11 @@ var (
 		"email_text_input": true, "url_text_input": true, "rich_text_input": true,
 	}
 	datePattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	// timePattern is the time picker's initial_time: "HH:mm, where HH is the
+	// 24-hour format of an hour (00 to 23) and mm is minutes with leading
+	// zeros (00 to 59)" (docs.slack.dev reference/block-kit/block-elements/
+	// time-picker-element).
+	timePattern = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d$`)
 )
 
 // checker collects Block Kit violations for one message or view.
@@ -101,6 +109,7 @@ type checker struct {
 	errs     []*Violation
 	blockIDs map[string]bool
 	inputs   map[string]bool // block_ids of input blocks
+	focus    int             // elements with focus_on_load
 }
 
 func newChecker(where string, sf surface) *checker {
@@ -415,8 +424,38 @@ func (c *checker) element(path string, v any, allowed elemSet, actionIDs map[str
 	case "image":
 		c.image(path, m)
 	case "datepicker":
-		if d, ok := m["initial_date"].(string); ok && !datePattern.MatchString(d) {
-			c.fail("datepicker_initial_date", path+".initial_date", "%q is not YYYY-MM-DD", d)
+		// "This should be in the format YYYY-MM-DD" (date picker element
+		// reference); a date that does not exist (2026-02-30) is refused too.
+		if d, ok := m["initial_date"].(string); ok {
+			if _, err := time.Parse("2006-01-02", d); err != nil || !datePattern.MatchString(d) {
+				c.fail("datepicker_initial_date", path+".initial_date", "%q is not a YYYY-MM-DD date", d)
+			}
+		}
+	case "timepicker":
+		if tm, ok := m["initial_time"].(string); ok && !timePattern.MatchString(tm) {
+			c.fail("timepicker_initial_time", path+".initial_time", "%q is not HH:mm (24-hour)", tm)
+		}
+		// "timezone: A string in the IANA format, e.g. America/Chicago"
+		// (time picker element reference). Go's "Local" is not one.
+		if tz, present := m["timezone"]; present {
+			s, _ := tz.(string)
+			if _, err := time.LoadLocation(s); err != nil || s == "" || s == "Local" {
+				c.fail("timepicker_timezone", path+".timezone", "%v is not an IANA time zone", tz)
+			}
+		}
+	case "datetimepicker":
+		// initial_date_time is a UNIX timestamp in seconds, e.g. 1628633820
+		// (date time picker element reference).
+		if v, present := m["initial_date_time"]; present {
+			if f, ok := v.(float64); !ok || f < 0 || f != float64(int64(f)) {
+				c.fail("datetimepicker_initial_date_time", path+".initial_date_time", "%v is not a UNIX time in seconds", v)
+			}
+		}
+	}
+	if f, _ := m["focus_on_load"].(bool); f {
+		c.focus++
+		if c.focus == 2 {
+			c.fail("focus_on_load_unique", path+".focus_on_load", "only one element of a view may set focus_on_load")
 		}
 	}
 }
@@ -440,6 +479,11 @@ func (c *checker) options(path string, m map[string]any, plainOnly bool, limit i
 	}
 	check(path+".options", c.array(path+".options", m["options"]), limit)
 	groups := c.array(path+".option_groups", m["option_groups"])
+	// "If option_groups is specified, this field should not be" (static
+	// select reference, options).
+	if m["options"] != nil && m["option_groups"] != nil {
+		c.fail("options_and_groups", path, "options and option_groups are exclusive")
+	}
 	if len(groups) > maxOptionGroups {
 		c.fail("options_count", path+".option_groups", "%d option groups > %d", len(groups), maxOptionGroups)
 	}
@@ -473,11 +517,19 @@ func (c *checker) option(path string, v any, plainOnly bool) string {
 	return value
 }
 
-// initialOptions checks that initial_option(s) are among the options.
+// initialOptions checks that initial_option(s) are among the options and
+// "exactly match" them — text and description as well as value (checkboxes,
+// radio buttons and static select references: "An option object that
+// exactly matches one of the options within options"); Slack refuses the
+// view or message otherwise.
 func (c *checker) initialOptions(path string, m map[string]any, values []string) {
-	known := map[string]bool{}
-	for _, v := range values {
-		known[v] = true
+	known := map[string]map[string]any{}
+	for _, o := range allOptions(m) {
+		if om, ok := o.(map[string]any); ok {
+			if v, _ := om["value"].(string); v != "" {
+				known[v] = om
+			}
+		}
 	}
 	checkOne := func(p string, o any) {
 		om, ok := o.(map[string]any)
@@ -485,8 +537,13 @@ func (c *checker) initialOptions(path string, m map[string]any, values []string)
 			c.fail("option_format", p, "option must be an object")
 			return
 		}
-		if v, _ := om["value"].(string); !known[v] {
+		v, _ := om["value"].(string)
+		want, found := known[v]
+		switch {
+		case !found:
 			c.fail("initial_option_unknown", p, "initial option %q is not one of the options", v)
+		case !sameJSON(om["text"], want["text"]) || !sameJSON(om["description"], want["description"]):
+			c.fail("initial_option_mismatch", p, "initial option %q does not exactly match the option (text or description differ)", v)
 		}
 	}
 	if o, ok := m["initial_option"]; ok && o != nil {
@@ -495,6 +552,39 @@ func (c *checker) initialOptions(path string, m map[string]any, values []string)
 	for i, o := range c.array(path+".initial_options", m["initial_options"]) {
 		checkOne(fmt.Sprintf("%s.initial_options[%d]", path, i), o)
 	}
+}
+
+// allOptions returns an element's options and the options of its groups.
+func allOptions(m map[string]any) []any {
+	out, _ := m["options"].([]any)
+	groups, _ := m["option_groups"].([]any)
+	for _, g := range groups {
+		if gm, ok := g.(map[string]any); ok {
+			opts, _ := gm["options"].([]any)
+			out = append(out, opts...)
+		}
+	}
+	return out
+}
+
+// sameJSON compares two decoded JSON values; a text object's absent "emoji"
+// counts as Slack's default (true).
+func sameJSON(a, b any) bool {
+	norm := func(v any) any {
+		m, ok := v.(map[string]any)
+		if !ok || m["type"] != "plain_text" {
+			return v
+		}
+		c := map[string]any{}
+		for k, x := range m {
+			c[k] = x
+		}
+		if _, ok := c["emoji"]; !ok {
+			c["emoji"] = true
+		}
+		return c
+	}
+	return reflect.DeepEqual(norm(a), norm(b))
 }
 
 func (c *checker) confirm(path string, v any) {

@@ -263,7 +263,45 @@ func TestBlockKitLimits(t *testing.T) {
 		{"initial option among options", "initial_option_unknown", 0, func(n int) error {
 			opts := options(3, nil)
 			return message(actions(obj{"type": "static_select", "action_id": "s", "placeholder": pt("Pick"), "options": opts,
-				"initial_option": obj{"text": pt("x"), "value": []string{"v1", "v9"}[n]}}))
+				"initial_option": obj{"text": pt([]string{"opt 1", "opt 9"}[n]), "value": []string{"v1", "v9"}[n]}}))
+		}},
+		{"initial option exactly matches", "initial_option_mismatch", 0, func(n int) error {
+			return modalWith(nil, input("Pick", obj{"type": "radio_buttons", "action_id": "r", "options": options(3, nil),
+				"initial_option": obj{"text": pt([]string{"opt 2", "Opt 2"}[n]), "value": "v2"}}))
+		}},
+		{"checkbox initial option description", "initial_option_mismatch", 0, func(n int) error {
+			opts := options(1, func(_ int, o obj) { o["description"] = pt("about") })
+			return modalWith(nil, input("Pick", obj{"type": "checkboxes", "action_id": "c", "options": opts,
+				"initial_options": []any{obj{"text": pt("opt 0"), "value": "v0", "description": pt([]string{"about", "other"}[n])}}}))
+		}},
+		{"options with option groups", "options_and_groups", 0, func(n int) error {
+			sel := obj{"type": "static_select", "action_id": "s", "placeholder": pt("Pick"),
+				"option_groups": []any{obj{"label": pt("G"), "options": options(2, nil)}}}
+			if n == 1 {
+				sel["options"] = options(1, nil)
+			}
+			return message(actions(sel))
+		}},
+		{"timepicker initial time", "timepicker_initial_time", 0, func(n int) error {
+			return modalWith(nil, input("At", obj{"type": "timepicker", "action_id": "t", "initial_time": []string{"09:00", "9:00"}[n]}))
+		}},
+		{"timepicker hour 24", "timepicker_initial_time", 0, func(n int) error {
+			return modalWith(nil, input("At", obj{"type": "timepicker", "action_id": "t", "initial_time": []string{"23:59", "24:00"}[n]}))
+		}},
+		{"timepicker time zone", "timepicker_timezone", 0, func(n int) error {
+			return modalWith(nil, input("At", obj{"type": "timepicker", "action_id": "t", "timezone": []string{"Asia/Tokyo", "Local"}[n]}))
+		}},
+		{"datepicker real date", "datepicker_initial_date", 0, func(n int) error {
+			return modalWith(nil, input("On", obj{"type": "datepicker", "action_id": "d", "initial_date": []string{"2028-02-29", "2026-02-30"}[n]}))
+		}},
+		{"datetimepicker seconds", "datetimepicker_initial_date_time", 0, func(n int) error {
+			return modalWith(nil, input("At", obj{"type": "datetimepicker", "action_id": "dt", "initial_date_time": []any{1628633820, "2021-08-10"}[n]}))
+		}},
+		{"one focus_on_load", "focus_on_load_unique", 0, func(n int) error {
+			a := input("A", obj{"type": "plain_text_input", "action_id": "a", "focus_on_load": true})
+			b := input("B", obj{"type": "plain_text_input", "action_id": "b", "focus_on_load": n == 1})
+			b["block_id"] = "in2"
+			return modalWith(nil, a, b)
 		}},
 		{"image alt text", "image_alt_text_length", 2000, func(n int) error {
 			return message(obj{"type": "image", "image_url": "https://e.x/i.png", "alt_text": x(n)})

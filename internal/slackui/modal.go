@@ -17,12 +17,15 @@ const (
 	// allows 4000 characters of What's New, so a locale continues in a second input.
 	slackInputMax = 3000
 	// maxModalBlocks is Slack's limit on blocks in a view.
-	maxModalBlocks  = 100
-	blockNotes      = "notes_"
-	blockMore       = "more_"
-	blockSameForAll = "same_for_all"
-	blockEncryption = "encryption"
-	inputText       = "text"
+	maxModalBlocks = 100
+	// maxSelectOptions is Slack's limit on a static_select's options
+	// (static select reference: "Maximum number of options is 100").
+	maxSelectOptions = 100
+	blockNotes       = "notes_"
+	blockMore        = "more_"
+	blockSameForAll  = "same_for_all"
+	blockEncryption  = "encryption"
+	inputText        = "text"
 )
 
 // notesMeta is the notes modal's private_metadata.

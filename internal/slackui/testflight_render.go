@@ -144,9 +144,14 @@ func RenderTestFlightCard(v *beta.View, m TestFlightMeta, now time.Time) []slack
 		var addOpts, removeOpts []*slack.OptionBlockObject
 		for _, g := range v.Groups {
 			opt := slack.NewOptionBlockObject(tfValue(v, g.ID), plain(truncate(fmt.Sprintf("%s (%s)", g.Name, groupKind(g)), 75)), nil)
-			if v.InGroup(g.ID) {
-				removeOpts = append(removeOpts, opt)
-			} else {
+			// A menu holds at most maxSelectOptions; groups past it are
+			// reached from App Store Connect (the footer's link).
+			switch {
+			case v.InGroup(g.ID):
+				if len(removeOpts) < maxSelectOptions {
+					removeOpts = append(removeOpts, opt)
+				}
+			case len(addOpts) < maxSelectOptions:
 				addOpts = append(addOpts, opt)
 			}
 		}
