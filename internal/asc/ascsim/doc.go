@@ -110,15 +110,18 @@
 //	                                   or CANCELING: STATE_ERROR "There is another              resolved or the existing submission has been cancelled");
 //	                                   reviewSubmissions with id … still in progress".          Apple Help "App and submission statuses" ("one submission
 //	                                                                                            at a time per platform"). Stricter than field reports of
-//	                                                                                            Apple accepting one then. Wording assumed.
+//	                                                                                            Apple accepting one then. Wording: Codemagic cli-tools
+//	                                                                                            parses Apple's detail with this very sentence; code assumed
 //	                                                                                            · TestOneOpenSubmissionPerAppAndPlatform, TestRejectionFlow
 //	unresolved-takes-no-items          Items only into a READY_FOR_REVIEW submission.           Apple Help "Manage a submission with unresolved issues"
 //	                                                                                            ("you can't add more items to it") · TestAddItemRules,
 //	                                                                                            TestRejectionFlow
-//	item-in-one-submission             A version held by a submission that is not COMPLETE     field reports (asc-facts §Review submissions: "adding it
-//	                                   cannot be added elsewhere: STATE_ERROR.ENTITY_STATE_      again is a 409") · TestAddItemRules
-//	                                   INVALID with meta.associatedErrors STATE_ERROR.ITEM_
-//	                                   PART_OF_ANOTHER_SUBMISSION.
+//	item-in-one-submission             A version held by a submission that is not COMPLETE     field reports quoting Apple: STATE_ERROR.ENTITY_STATE_
+//	                                   cannot be added elsewhere: STATE_ERROR.ENTITY_STATE_      INVALID "This resource cannot be reviewed, please check
+//	                                   INVALID with meta.associatedErrors STATE_ERROR.ITEM_     associated errors to see why." (itsyconnect-macos#67) and
+//	                                   PART_OF_ANOTHER_SUBMISSION "appStoreVersions with id …   ITEM_PART_OF_ANOTHER_SUBMISSION "… was already added to
+//	                                   was already added to another reviewSubmission with id …" another reviewSubmission with id …" (several 2026 reports)
+//	                                                                                            · TestAddItemRules
 //	item-same-app-editable             Items: versions of the same app and platform, in an     assumed · TestAddItemRules
 //	                                   editable state.
 //	resubmit-same-submission           PATCH submitted:true is allowed from READY_FOR_REVIEW    field reports (fastrepl/anarlog PR #7104: only the final
@@ -194,8 +197,11 @@
 //	                                   INACTIVE, not once distribution started; PATCH           moves: Apple doc PATCH ("pause or resume … or immediately
 //	                                   ACTIVE→PAUSED|COMPLETE, PAUSED→ACTIVE|COMPLETE; a no-op  release") and fastlane pause/resume/complete; 7 days and
 //	                                   is STATE_ERROR "The phased release already has this      shares: Apple Help; no-op and final-state wordings: tramline
-//	                                   value", any move from COMPLETE "You cannot change the    applelink WrapperError; one per version and "not once
-//	                                   state of a phased release that is in a final state".    distribution started": assumed · TestPhasedRelease,
+//	                                   value", any move from COMPLETE "You cannot change the    applelink WrapperError; created INACTIVE, one per version
+//	                                   state of a phased release that is in a final state".    (looked up first) and DELETE to turn it off: fastlane
+//	                                                                                            deliver upload_metadata.rb (microsoft/asconnect posts
+//	                                                                                            ACTIVE, untested by its author: stricter modelled); "not
+//	                                                                                            once distribution started": assumed · TestPhasedRelease,
 //	                                   AdvancePhasedDay: COMPLETE after day 7. DELETE only      TestRulePhasedOnlyBeforeDistribution; DELETE: Apple doc
 //	                                   while INACTIVE (204), else STATE_ERROR.                  ("Cancel a planned phased release that has not been
 //	                                                                                            started") · TestPhasedDeleteOnlyWhenPlanned
