@@ -1334,13 +1334,22 @@ func TestKubernetes(t *testing.T) {
 		if port != 8080 {
 			t.Errorf("ASCBOT_HTTP_ADDR port = %d, want 8080", port)
 		}
-		for name, p := range map[string]*k8sProbe{"liveness": c.LivenessProbe, "readiness": c.ReadinessProbe} {
+		// Liveness asks only what a restart mends (/livez); readiness also
+		// reports failing App Store Connect polls (/healthz).
+		for name, want := range map[string]struct {
+			p    *k8sProbe
+			path string
+		}{
+			"liveness":  {c.LivenessProbe, "/livez"},
+			"readiness": {c.ReadinessProbe, "/healthz"},
+		} {
+			p := want.p
 			if p == nil || p.HTTPGet == nil {
 				t.Errorf("no %s httpGet probe", name)
 				continue
 			}
-			if p.HTTPGet.Path != "/healthz" || c.portNumber(p.HTTPGet.Port) != port {
-				t.Errorf("%s probe %s on port %s, want /healthz on %d", name, p.HTTPGet.Path, p.HTTPGet.Port, port)
+			if p.HTTPGet.Path != want.path || c.portNumber(p.HTTPGet.Port) != port {
+				t.Errorf("%s probe %s on port %s, want %s on %d", name, p.HTTPGet.Path, p.HTTPGet.Port, want.path, port)
 			}
 		}
 		if b.svc.Spec.Type != "" && b.svc.Spec.Type != "ClusterIP" {

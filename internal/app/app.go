@@ -513,11 +513,24 @@ func (w *webhookSecrets) resolve(bundleID string) string {
 	return app.ID
 }
 
-// Handler serves /healthz, /metrics and POST /webhooks/appstoreconnect.
+// Handler serves /healthz, /livez, /metrics and POST /webhooks/appstoreconnect.
 func Handler(rt *Runtime) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", rt.Metrics.Handler())
 	mux.Handle("/webhooks/appstoreconnect", rt.Watcher.WebhookHandler())
+	// /livez answers what a restart can mend: the process serves and its
+	// Slack socket is up. Failing App Store Connect polls (a revoked key,
+	// Apple down) are reported by /healthz but are no reason to restart:
+	// a new process would get the same 401s.
+	mux.HandleFunc("/livez", func(w http.ResponseWriter, r *http.Request) {
+		code, status := http.StatusOK, "ok"
+		if !rt.Bot.Connected() {
+			code, status = http.StatusServiceUnavailable, "slack disconnected"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": status})
+	})
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		st := rt.Watcher.Status()
 		connected := rt.Bot.Connected()

@@ -247,9 +247,9 @@ func TestHealthzReportsFailingPolls(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, withHTTP())
 	rt := h.start()
-	health := func() (int, map[string]any) {
+	get := func(path string) (int, map[string]any) {
 		t.Helper()
-		resp, err := http.Get("http://" + rt.HTTPAddr + "/healthz")
+		resp, err := http.Get("http://" + rt.HTTPAddr + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,6 +260,8 @@ func TestHealthzReportsFailingPolls(t *testing.T) {
 		}
 		return resp.StatusCode, body
 	}
+	health := func() (int, map[string]any) { return get("/healthz") }
+	live := func() (int, map[string]any) { return get("/livez") }
 	// The bot marks itself connected when its socket-mode client reports
 	// the connection, a moment after the stand-in has it.
 	for deadline := time.Now().Add(5 * time.Second); !rt.Bot.Connected(); time.Sleep(10 * time.Millisecond) {
@@ -279,6 +281,11 @@ func TestHealthzReportsFailingPolls(t *testing.T) {
 	code, body := health()
 	if code != http.StatusServiceUnavailable || body["status"] != "App Store Connect polls failing" || body["last_poll_error"] == nil {
 		t.Errorf("/healthz while every poll fails = %d %v", code, body)
+	}
+	// A restart would meet the same 401s: liveness stays ok, so Kubernetes
+	// does not restart the pod in a loop while readiness reports the fault.
+	if code, body := live(); code != http.StatusOK {
+		t.Errorf("/livez while every poll fails = %d %v, want 200", code, body)
 	}
 	h.sim.ClearFaults()
 	if err := rt.Watcher.Tick(h.ctx()); err != nil {
