@@ -19,16 +19,18 @@ type flowFigures struct {
 	card, attach, notesForm, notesSaved, submit, total float64
 	submitProgress                                     float64
 	requests, gets                                     int
-	statusCold, statusWarm                             float64
-	statusColdReqs, statusWarmReqs                     int
+	statusCold, statusWarm, statusFirst                float64
+	statusColdReqs, statusWarmReqs, statusFirstReqs    int
 }
 
 // BenchmarkUpdateFlow runs the real bot against the simulator answering every
 // App Store Connect request after 400 ms, with a person who presses each
 // button the moment it appears: /asc submit → attach build 4 → What's New →
 // save the form → Submit for review → "Waiting for Review" on the card; then
-// /asc status on a bot that has just started (cold) and again (warm). It
-// reports round trips (elapsed / 400 ms) per step and requests per flow.
+// /asc status right after (warm), on the same bot just restarted on its
+// database (cold: no app list in memory), and on a bot started for the first
+// time on an empty database (first run). It reports round trips
+// (elapsed / 400 ms) per step and requests per flow.
 //
 //	go test -run '^$' -bench BenchmarkUpdateFlow -benchtime 1x ./internal/app
 func BenchmarkUpdateFlow(b *testing.B) {
@@ -48,6 +50,8 @@ func BenchmarkUpdateFlow(b *testing.B) {
 		sum.statusWarm += f.statusWarm
 		sum.statusColdReqs += f.statusColdReqs
 		sum.statusWarmReqs += f.statusWarmReqs
+		sum.statusFirst += f.statusFirst
+		sum.statusFirstReqs += f.statusFirstReqs
 	}
 	n := float64(b.N)
 	b.ReportMetric(sum.card/n, "rt-card")
@@ -63,6 +67,8 @@ func BenchmarkUpdateFlow(b *testing.B) {
 	b.ReportMetric(float64(sum.statusColdReqs)/n, "req/status-cold")
 	b.ReportMetric(sum.statusWarm/n, "rt-status-warm")
 	b.ReportMetric(float64(sum.statusWarmReqs)/n, "req/status-warm")
+	b.ReportMetric(sum.statusFirst/n, "rt-status-first-run")
+	b.ReportMetric(float64(sum.statusFirstReqs)/n, "req/status-first-run")
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -182,12 +188,22 @@ func runUpdateFlow(b *testing.B) flowFigures {
 	b.StopTimer()
 	h.stop()
 
-	// /asc status on a bot that has just started.
+	// /asc status on the same bot just restarted: nothing in memory, its
+	// database as it was (a deploy, a crash).
+	h.sim.SetLatency(0)
+	h.start()
+	h.sim.SetLatency(appleLatency)
+	b.StartTimer()
+	f.statusCold, f.statusColdReqs = h.timeStatus(b)
+	b.StopTimer()
+	h.stop()
+
+	// /asc status on a bot started for the first time (empty database).
 	h2 := newHarness(b)
 	h2.start()
 	h2.sim.SetLatency(appleLatency)
 	b.StartTimer()
-	f.statusCold, f.statusColdReqs = h2.timeStatus(b)
+	f.statusFirst, f.statusFirstReqs = h2.timeStatus(b)
 	b.StopTimer()
 	h2.stop()
 	b.StartTimer()

@@ -152,7 +152,11 @@ func (s *Service) ListApps(ctx context.Context) ([]KeyApp, error) {
 		s.apps[a.ID] = appEntry{app: a.App, at: s.now()}
 	}
 	s.appsMu.Unlock()
-	return out, errors.Join(errs...)
+	err := errors.Join(errs...)
+	if err == nil {
+		s.persistAppList(out)
+	}
+	return out, err
 }
 
 // cfgKey is the key the YAML names for app, "" when it names none.

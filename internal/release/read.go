@@ -398,7 +398,11 @@ func (s *Service) NotesForm(ctx context.Context, appID, versionID string) (*Vers
 // release, and the open review submissions. It returns the live version and
 // up to three versions on their way, newest first.
 func (s *Service) Status(ctx context.Context, app asc.App, platform asc.Platform) (live *VersionView, flying []*VersionView, err error) {
-	api := s.ASCFor(app.ID)
+	return s.statusWith(ctx, s.ASCFor(app.ID), app, platform)
+}
+
+// statusWith is Status read with api (the key the caller chose for app).
+func (s *Service) statusWith(ctx context.Context, api *asc.Client, app asc.App, platform asc.Platform) (live *VersionView, flying []*VersionView, err error) {
 	var (
 		details []asc.VersionDetail
 		open    []asc.ReviewSubmission

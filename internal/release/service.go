@@ -49,6 +49,8 @@ type Service struct {
 	// appList is the last list of every app the key sees, for ResolveApp.
 	appList   []asc.App
 	appListAt time.Time
+	// appListMemo is the list persisted for a restarted bot (status.go).
+	appListMemo appListMemo
 
 	views viewCache
 }

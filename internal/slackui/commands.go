@@ -58,9 +58,11 @@ func init() {
 				return b.cmdApps(ctx, cmd)
 			}},
 		{Name: "status", Usage: "/asc status <app>", Example: "/asc status KotenOCR", Summary: "the live version and any version in flight", MinArgs: 1,
-			Run: withApp(func(b *Bot, ctx context.Context, cmd slack.SlashCommand, app asc.App, _ parsedCommand) error {
-				return b.cmdStatus(ctx, cmd, app)
-			})},
+			// Not withApp: a bot without a fresh app list resolves the name
+			// while it reads the app (release.StatusOf), in one round trip.
+			Run: func(b *Bot, ctx context.Context, cmd slack.SlashCommand, p parsedCommand) error {
+				return b.cmdStatus(ctx, cmd, p.App)
+			}},
 		{Name: "builds", Usage: "/asc builds <app> [version]", Example: "/asc builds KotenOCR 1.1.0", Summary: "recent builds: processing state, upload time, export compliance", MinArgs: 1,
 			Split: splitOptionalVersion,
 			Run: withApp(func(b *Bot, ctx context.Context, cmd slack.SlashCommand, app asc.App, p parsedCommand) error {

@@ -29,8 +29,8 @@ func unreleased(s asc.AppVersionState) bool {
 	return true
 }
 
-func (b *Bot) cmdStatus(ctx context.Context, cmd slack.SlashCommand, app asc.App) error {
-	live, flying, err := b.rel.Status(ctx, app, b.appPlatform(app))
+func (b *Bot) cmdStatus(ctx context.Context, cmd slack.SlashCommand, query string) error {
+	app, live, flying, err := b.rel.StatusOf(ctx, query, b.appPlatform)
 	if err != nil {
 		return err
 	}
