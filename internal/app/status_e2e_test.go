@@ -128,3 +128,30 @@ func TestStatusOnRestartedBotReadsWhileResolving(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusByIDOnFirstRun: a bot started for the first time knows no app
+// yet, but an app id needs no list to be read: /asc status <id> reads the app
+// while the list checks the id. An id no key sees is still told as such.
+func TestStatusByIDOnFirstRun(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.restartBehind(newListGate(t, h.simTS.Config.Handler, h.ids.AppID))
+	h.sim.ResetRequests()
+	h.slash(userAna, "status "+h.ids.AppID)
+	h.waitFor("the status by id", h.ephemeralSays(userAna, "*Live:* *1.0.0*"))
+	if n := len(h.sim.Requests()); n != 3 {
+		t.Errorf("/asc status <id> on a first run: %d requests, want 3 (%v)", n, h.sim.Requests())
+	}
+	if !h.ephemeralSays(userAna, "KotenOCR · jp.example.kotenocr")() {
+		t.Error("the status by id does not name the app")
+	}
+
+	h.restartBehind(newListGate(t, h.simTS.Config.Handler, "12345"))
+	h.slash(userAna, "status 12345")
+	h.waitFor("no such app", h.ephemeralSays(userAna, "I can't find an app called `12345`"))
+	for _, m := range h.slack.Ephemerals(userAna) {
+		if strings.Contains(payloadText(m.Blocks), "Something went wrong") {
+			t.Errorf("an unknown id was told as a failure: %s", payloadText(m.Blocks))
+		}
+	}
+}

@@ -93,7 +93,8 @@ func (s *Service) storedAppList() []storedApp {
 }
 
 // guessApp names the one app query matches exactly (id, bundle id, name) in
-// the last list the bot saw, however old, with the key it was read with.
+// the last list the bot saw, however old, with the key it was read with; an
+// app id the list does not hold is its own guess (with KeyOf's key).
 func (s *Service) guessApp(query string) (asc.App, *asc.Client, bool) {
 	list := s.storedAppList()
 	apps := make([]asc.App, len(list))
@@ -104,10 +105,26 @@ func (s *Service) guessApp(query string) (asc.App, *asc.Client, bool) {
 	}
 	exact := exactApps(query, apps)
 	if len(exact) != 1 {
+		if isAppID(query) { // an id needs no list to be read, only to be checked
+			return asc.App{ID: query}, s.ASCFor(query), true
+		}
 		return asc.App{}, nil, false
 	}
 	c, ok := s.keys.clients[keyOf[exact[0].ID]]
 	return exact[0], c, ok
+}
+
+// isAppID reports whether q looks like an App Store Connect app id (digits).
+func isAppID(q string) bool {
+	if q == "" {
+		return false
+	}
+	for _, r := range q {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // StatusOf is /asc status for the app a user named (see ResolveApp): the
