@@ -84,10 +84,17 @@ func TestReviewAndReleaseEndToEnd(t *testing.T) {
 	}
 	h.waitFor("the Release button", func() bool { _, ok := findButton(h.mustCard().Blocks, "release"); return ok })
 
+	updates := len(h.slack.Calls("chat.update"))
 	h.click(userCarol, "release")
 	h.waitFor("Carol's refusal", h.ephemeralSays(userCarol, "may release KotenOCR"))
 	if n := h.releaseRequests(); n != 0 {
 		t.Fatalf("a non-approver's press made %d release requests", n)
+	}
+	// The channel never saw "⏳ Releasing…" for a press that was refused.
+	for _, c := range h.slack.Calls("chat.update")[updates:] {
+		if strings.Contains(c.Param("blocks"), "Releasing") {
+			t.Errorf("a refused press showed progress on the card: %s", c.Param("blocks"))
+		}
 	}
 
 	h.doublePressAndRedeliver(userBob, "release")

@@ -177,6 +177,7 @@ func (s *Service) requireSubmitter(ctx context.Context, user, action string, app
 		s.audit(user, action, app.ID, s.versionString(app.ID, version), "refused", "not a submitter")
 		return &RefusedError{Action: action, Reason: fmt.Sprintf("only %s may submit %s", mentionList(cfg.Submitters), app.Name)}
 	}
+	authorized(ctx)
 	return nil
 }
 
@@ -185,6 +186,7 @@ func (s *Service) requireApprover(ctx context.Context, user, action string, app 
 	approvers := s.Approvers(cfg)
 	if len(approvers) == 0 {
 		if s.OpenApprovals(cfg) {
+			authorized(ctx)
 			return nil // the action itself is audited
 		}
 		s.audit(user, action, app.ID, s.versionString(app.ID, version), "refused", "no approvers configured")
@@ -198,6 +200,7 @@ func (s *Service) requireApprover(ctx context.Context, user, action string, app 
 		s.audit(user, action, app.ID, s.versionString(app.ID, version), "refused", "not an approver")
 		return &RefusedError{Action: action, Reason: fmt.Sprintf("only %s may %s %s", mentionList(approvers), action, app.Name)}
 	}
+	authorized(ctx)
 	return nil
 }
 
@@ -643,11 +646,9 @@ func (s *Service) Release(ctx context.Context, user, appID, versionID string) (s
 	if err != nil {
 		return "", err
 	}
-	if err := s.requireApprover(ctx, user, "release", app, versionID); err != nil {
-		return "", err
-	}
-	cfg := s.AppConfig(app)
-	if cfg.TwoPersonRule {
+	// The two-person rule first: whoever submitted may not release, approver
+	// or not, and the approver check below tells the caller the press goes on.
+	if s.AppConfig(app).TwoPersonRule {
 		card, ok, err := s.store.GetCard(appID, versionID)
 		if err != nil {
 			return "", fmt.Errorf("reading the card: %w", err)
@@ -656,6 +657,9 @@ func (s *Service) Release(ctx context.Context, user, appID, versionID string) (s
 			s.audit(user, "release", appID, s.versionString(appID, versionID), "refused", "two-person rule: submitter")
 			return "", &RefusedError{Action: "release", Reason: "the two-person rule is on for " + app.Name + ": the person who submitted a version cannot also release it"}
 		}
+	}
+	if err := s.requireApprover(ctx, user, "release", app, versionID); err != nil {
+		return "", err
 	}
 	return s.act(ctx, store.Action{Key: "release/" + versionID, Kind: "release", User: user, AppID: appID, VersionID: versionID, Intent: versionID}, func() (string, error) {
 		v, _, err := api.Versions.Get(ctx, versionID)

@@ -3,6 +3,7 @@ package release
 import (
 	"context"
 	"fmt"
+	"sync"
 )
 
 // A caller that shows people what is happening (the Slack card's
@@ -21,5 +22,23 @@ func WithProgress(ctx context.Context, fn func(step string)) context.Context {
 func progress(ctx context.Context, format string, args ...any) {
 	if fn, ok := ctx.Value(progressKey{}).(func(string)); ok && fn != nil {
 		fn(fmt.Sprintf(format, args...))
+	}
+}
+
+type authorizedKey struct{}
+
+// WithAuthorized returns a context whose workflow calls run fn (once) as soon
+// as they have found that the person may act, before anything goes to App
+// Store Connect. A caller shows "⏳ Releasing…" to the channel from fn, so a
+// press that is refused changes nothing anyone else sees.
+func WithAuthorized(ctx context.Context, fn func()) context.Context {
+	var once sync.Once
+	return context.WithValue(ctx, authorizedKey{}, func() { once.Do(fn) })
+}
+
+// authorized reports to the context's WithAuthorized function, if any.
+func authorized(ctx context.Context) {
+	if fn, ok := ctx.Value(authorizedKey{}).(func()); ok {
+		fn()
 	}
 }

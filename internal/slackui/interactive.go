@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -132,8 +133,15 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 	var step string
 	var want asc.AppVersionState // the state the action produces
 	pending := pendingText(id, act)
+	var shown atomic.Bool // the card shows the press in progress
 	if pending != "" {
-		b.showPending(ctx, cb, snap.AppID, snap.VersionID, pending)
+		// Shown once the workflow has found the person may act: a refused
+		// press leaves the card as the channel sees it.
+		show := ctx
+		ctx = release.WithAuthorized(ctx, func() {
+			b.showPending(show, cb, snap.AppID, snap.VersionID, pending)
+			shown.Store(true)
+		})
 		ctx = b.withCardProgress(ctx, snap.AppID, snap.VersionID)
 	}
 	fromPress := false // the press left a view of the version to draw the card from
@@ -195,7 +203,7 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 	}
 	var stale *release.StaleError
 	refresh := err == nil || errors.As(err, &stale) || errors.Is(err, errNoCard)
-	if pending != "" && !refresh && !errors.Is(err, release.ErrInProgress) {
+	if shown.Load() && !refresh && !errors.Is(err, release.ErrInProgress) {
 		// Refused or failed: give the card its buttons back before saying
 		// why. (A press still in progress elsewhere redraws the card itself
 		// when it ends.)
