@@ -318,11 +318,17 @@ func (d *demo) waitFor(ctx context.Context, what string, cond func() bool) error
 	return nil
 }
 
-// card returns the demo channel's card message for the version.
+// card returns the demo channel's card of KotenOCR 1.1.0: the message whose
+// ts the bot's store records for that version. (A TestFlight card of a 1.1.0
+// build mentions the same words, so the message text is no guide.)
 func (d *demo) card() (slacksim.Message, bool) {
-	for _, m := range d.slack.Messages(demoChannel) {
-		if strings.Contains(string(m.Blocks), "KotenOCR 1.1.0") && strings.Contains(string(m.Blocks), "card_actions") {
-			return m, true
+	cards, err := d.rt.Store.ListCards()
+	if err != nil {
+		return slacksim.Message{}, false
+	}
+	for _, c := range cards {
+		if c.AppName == "KotenOCR" && c.Version == "1.1.0" && c.Channel == demoChannel && c.TS != "" {
+			return d.slack.Message(demoChannel, c.TS)
 		}
 	}
 	return slacksim.Message{}, false
