@@ -133,6 +133,55 @@ func (v *View) WhatToTest() map[string]string {
 	return out
 }
 
+// Snapshot returns what a TestFlight card drawn from this view at rev shows,
+// for its buttons to carry: release's card snapshot (one mechanism for every
+// card), with the build in BuildID and its internal and external TestFlight
+// states in State, "internal,external" (the external state also tells the
+// beta review apart). Arg is the button's own argument: for a group's menu
+// option, the group id, and State keeps only the state of that group's kind,
+// so the value fits Slack's 150 characters for an option with Apple's
+// 36-character ids and any revision.
+func (v *View) Snapshot(rev int, arg string) release.Snapshot {
+	state := v.shownState()
+	if g, ok := v.Group(arg); ok && arg != "" {
+		if g.Internal {
+			state = string(v.InternalState()) + ","
+		} else {
+			state = "," + string(v.ExternalState())
+		}
+	}
+	return release.Snapshot{AppID: v.App.ID, BuildID: v.Build.Build.ID, State: state, Rev: rev, Arg: arg}
+}
+
+func (v *View) shownState() string {
+	return string(v.InternalState()) + "," + string(v.ExternalState())
+}
+
+// checkStale compares a press's snapshot with what App Store Connect says
+// now, as release does for version cards: any change in the states the card
+// showed means the person pressed on an out-of-date card. A part the
+// snapshot left empty (not shown, or unknown then) is not compared.
+func checkStale(snap release.Snapshot, v *View) error {
+	if snap.BuildID != v.Build.Build.ID || snap.AppID != v.App.ID {
+		return &release.StaleError{Changes: []string{"the card is not this build's"}}
+	}
+	if snap.State == v.shownState() {
+		return nil
+	}
+	shownInt, shownExt, _ := strings.Cut(snap.State, ",")
+	var changes []string
+	if cur := v.InternalState(); shownInt != "" && string(cur) != shownInt {
+		changes = append(changes, fmt.Sprintf("internal testing is now %s (the card showed %s)", cur.Label(), asc.InternalBetaState(shownInt).Label()))
+	}
+	if cur := v.ExternalState(); shownExt != "" && string(cur) != shownExt {
+		changes = append(changes, fmt.Sprintf("external testing is now %s (the card showed %s)", cur.Label(), asc.ExternalBetaState(shownExt).Label()))
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	return &release.StaleError{Changes: changes}
+}
+
 // Group returns the app's group with that id.
 func (v *View) Group(id string) (asc.BetaGroup, bool) {
 	i := slices.IndexFunc(v.Groups, func(g asc.BetaGroup) bool { return g.ID == id })
@@ -351,18 +400,20 @@ func appleRefusal(err error) error {
 
 // ---- build actions ----
 
-// AddToGroup gives the build to the group's testers. Apple treats a repeated
-// add as done, so a double click adds once.
-func (s *Service) AddToGroup(ctx context.Context, user, appID, buildID, groupID string) (*View, asc.BetaGroup, error) {
-	return s.changeGroup(ctx, user, appID, buildID, groupID, true)
+// AddToGroup gives the build to the group (snap.Arg)'s testers. Apple treats
+// a repeated add as done, so a double click adds once. A press on a card whose
+// build has changed state since it was drawn does nothing (*release.StaleError).
+func (s *Service) AddToGroup(ctx context.Context, user string, snap release.Snapshot) (*View, asc.BetaGroup, error) {
+	return s.changeGroup(ctx, user, snap, true)
 }
 
-// RemoveFromGroup takes the build away from the group's testers.
-func (s *Service) RemoveFromGroup(ctx context.Context, user, appID, buildID, groupID string) (*View, asc.BetaGroup, error) {
-	return s.changeGroup(ctx, user, appID, buildID, groupID, false)
+// RemoveFromGroup takes the build away from the group (snap.Arg)'s testers.
+func (s *Service) RemoveFromGroup(ctx context.Context, user string, snap release.Snapshot) (*View, asc.BetaGroup, error) {
+	return s.changeGroup(ctx, user, snap, false)
 }
 
-func (s *Service) changeGroup(ctx context.Context, user, appID, buildID, groupID string, add bool) (*View, asc.BetaGroup, error) {
+func (s *Service) changeGroup(ctx context.Context, user string, snap release.Snapshot, add bool) (*View, asc.BetaGroup, error) {
+	appID, buildID, groupID := snap.AppID, snap.BuildID, snap.Arg
 	api := s.rel.ASCFor(appID)
 	action := "beta-remove-group"
 	if add {
@@ -387,6 +438,15 @@ func (s *Service) changeGroup(ctx context.Context, user, appID, buildID, groupID
 	case !add && !v.InGroup(g.ID):
 		s.rel.Audit(user, action, appID, what, "done", "not in "+g.Name)
 		return v, g, &release.DoneError{At: s.now(), Result: fmt.Sprintf("%s is not in %s", what, g.Name)}
+	}
+	// After the "already done" answers, so that a double click (whose first
+	// press moved the build's state) is told it is done, not that the card
+	// was out of date.
+	if err := checkStale(snap, v); err != nil {
+		s.rel.Audit(user, action, appID, what, "stale", err.Error())
+		return v, g, err
+	}
+	switch {
 	case add && !v.Usable():
 		s.rel.Audit(user, action, appID, what, "blocked", "build not usable")
 		return v, g, &release.BlockedError{Reasons: []string{fmt.Sprintf("%s is %s and cannot be given to testers", what, strings.ToLower(v.InternalState().Label()))}}
@@ -419,9 +479,13 @@ func (s *Service) changeGroup(ctx context.Context, user, appID, buildID, groupID
 }
 
 // SubmitForReview submits the build for TestFlight beta review, once: the
-// intent is recorded before the call, so double clicks and redelivered
-// envelopes submit once, and Apple's own "already submitted" counts as done.
-func (s *Service) SubmitForReview(ctx context.Context, user, appID, buildID string) error {
+// intent is recorded before the call (keyed by the card's revision, as
+// release keys its presses), so double clicks and redelivered envelopes
+// submit once, and Apple's own "already submitted" counts as done. A press on
+// a card whose build has changed state since it was drawn does nothing
+// (*release.StaleError), unless it is a repeat of a press that already ran.
+func (s *Service) SubmitForReview(ctx context.Context, user string, snap release.Snapshot) error {
+	appID, buildID := snap.AppID, snap.BuildID
 	api := s.rel.ASCFor(appID)
 	v, err := s.loadForPress(ctx, appID, buildID, "")
 	if err != nil {
@@ -429,6 +493,14 @@ func (s *Service) SubmitForReview(ctx context.Context, user, appID, buildID stri
 	}
 	what := buildName(v.Build.Build)
 	if err := s.require(ctx, user, "beta-review", v.App, nil, what); err != nil {
+		return err
+	}
+	intent := store.Action{Key: fmt.Sprintf("beta-review/%s/%d", buildID, snap.Rev), Kind: "beta-review", User: user, AppID: appID, Intent: what}
+	if stale := checkStale(snap, v); stale != nil {
+		// Through the intent record: a repeat of this card's press that
+		// already ran (whose submission moved the state) gets that press's
+		// result; any other press is refused as out of date (audited "stale").
+		_, err := s.rel.Act(ctx, intent, func() (string, error) { return "", stale })
 		return err
 	}
 	if v.Build.Review != nil {
@@ -443,7 +515,7 @@ func (s *Service) SubmitForReview(ctx context.Context, user, appID, buildID stri
 		}
 		return &release.BlockedError{Reasons: []string{reason}}
 	}
-	_, err = s.rel.Act(ctx, store.Action{Key: "beta-review/" + buildID, Kind: "beta-review", User: user, AppID: appID, Intent: what}, func() (string, error) {
+	_, err = s.rel.Act(ctx, intent, func() (string, error) {
 		sub, _, err := api.BetaBuilds.SubmitForReview(ctx, buildID)
 		if errors.Is(err, asc.ErrAlreadySubmitted) {
 			return "already submitted for beta review (" + string(sub.State) + ")", nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ascbot/ascbot/internal/asc"
 	"github.com/ascbot/ascbot/internal/config"
+	"github.com/ascbot/ascbot/internal/release"
 )
 
 func TestViewRules(t *testing.T) {
@@ -123,5 +124,48 @@ func TestTestersDefaultToSubmitters(t *testing.T) {
 	}
 	if got := Testers(config.App{Submitters: []string{"U1"}, Testers: []string{"S2"}}); len(got) != 1 || got[0] != "S2" {
 		t.Errorf("testers set: %v", got)
+	}
+}
+
+// TestCheckStale: a press is checked against what its button's snapshot
+// showed; a group's menu option only against the state of that group's kind.
+func TestCheckStale(t *testing.T) {
+	t.Parallel()
+	team := asc.BetaGroup{ID: "g1", Name: "Team", Internal: true}
+	public := asc.BetaGroup{ID: "g2", Name: "Public"}
+	view := func(in asc.InternalBetaState, ext asc.ExternalBetaState) *View {
+		return &View{App: asc.App{ID: "a"}, Groups: []asc.BetaGroup{team, public}, Build: asc.BetaBuild{
+			Build: asc.Build{ID: "b"}, Detail: &asc.BuildBetaDetail{InternalState: in, ExternalState: ext}}}
+	}
+	drawn := view(asc.InternalReadyForBetaTesting, asc.ExternalReadyForBetaSubmission)
+	tests := []struct {
+		name  string
+		arg   string
+		now   *View
+		stale string // "" = not stale; else a word of the change
+	}{
+		{"unchanged", "", drawn, ""},
+		{"external moved", "", view(asc.InternalReadyForBetaTesting, asc.ExternalWaitingForBetaReview), "external testing is now Waiting for Review"},
+		{"internal moved", "", view(asc.InternalInBetaTesting, asc.ExternalReadyForBetaSubmission), "internal testing is now"},
+		{"internal group, external moved", team.ID, view(asc.InternalReadyForBetaTesting, asc.ExternalWaitingForBetaReview), ""},
+		{"internal group, internal moved", team.ID, view(asc.InternalExpired, asc.ExternalReadyForBetaSubmission), "internal testing is now"},
+		{"external group, external moved", public.ID, view(asc.InternalReadyForBetaTesting, asc.ExternalInBetaReview), "external testing is now In Review"},
+		{"another build", "", &View{App: asc.App{ID: "a"}, Build: asc.BetaBuild{Build: asc.Build{ID: "other"}}}, "not this build's"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			snap := drawn.Snapshot(3, tt.arg)
+			if len(snap.Encode()) > 150 && tt.arg != "" {
+				t.Errorf("option value %q is over Slack's 150 characters", snap.Encode())
+			}
+			err := checkStale(snap, tt.now)
+			var st *release.StaleError
+			switch {
+			case tt.stale == "" && err != nil:
+				t.Fatalf("stale: %v", err)
+			case tt.stale != "" && (!errors.As(err, &st) || !strings.Contains(err.Error(), tt.stale)):
+				t.Fatalf("err = %v, want a StaleError saying %q", err, tt.stale)
+			}
+		})
 	}
 }

@@ -20,7 +20,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if n := len(s.Encode()); n > 2000 {
 		t.Errorf("encoded snapshot is %d characters; Slack allows 2000 in a button value", n)
 	}
-	for _, bad := range []string{"", "s1|a|v", "s2|a|v|S|b|s|1|x", "s1|a|v|S|b|s|x|y", "s1||v|S|b|s|1|"} {
+	for _, bad := range []string{"", "s1|a|v", "s2|a|v|S|b|s|1|x", "s1|a|v|S|b|s|x|y", "s1||v|S|b|s|1|", "s1|a||S|||1|g"} {
 		if _, err := ParseSnapshot(bad); err == nil {
 			t.Errorf("ParseSnapshot(%q) accepted", bad)
 		}

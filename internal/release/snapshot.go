@@ -9,6 +9,8 @@ import (
 // Snapshot is what a card showed when it was rendered. Every button carries
 // one in its value, so a press can be checked against App Store Connect before
 // anything is done: a press on a card whose version has moved on is refused.
+// A TestFlight card (package beta) uses the same snapshot for one build: no
+// VersionID, the build in BuildID and its TestFlight states in State.
 type Snapshot struct {
 	AppID        string
 	VersionID    string
@@ -40,8 +42,8 @@ func ParseSnapshot(v string) (Snapshot, error) {
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("parsing button value %q: revision: %w", v, err)
 	}
-	if parts[1] == "" || parts[2] == "" {
-		return Snapshot{}, fmt.Errorf("parsing button value %q: app and version required", v)
+	if parts[1] == "" || parts[2] == "" && parts[4] == "" {
+		return Snapshot{}, fmt.Errorf("parsing button value %q: app and version (or build) required", v)
 	}
 	return Snapshot{AppID: parts[1], VersionID: parts[2], State: parts[3], BuildID: parts[4], SubmissionID: parts[5], Rev: rev, Arg: parts[7]}, nil
 }

@@ -118,6 +118,9 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 		return
 	}
 	snap, err := release.ParseSnapshot(act.Value)
+	if err == nil && snap.VersionID == "" {
+		err = errors.New("a build's snapshot on a version card's button")
+	}
 	if err != nil {
 		b.log.Warn("ignoring a button with a foreign value", "action_id", id, "err", err)
 		return

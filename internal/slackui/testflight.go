@@ -36,7 +36,11 @@ func (b *Bot) showTestFlightCard(ctx context.Context, channel, user, appID, buil
 		return store.BetaCard{}, fmt.Errorf("reading the TestFlight card: %w", err)
 	}
 	b.tfLatest.Store(tfKey(appID, buildID), v)
-	blocks := RenderTestFlightCard(v, b.tfMeta(), b.now())
+	m := b.tfMeta()
+	if exists {
+		m.Rev = old.Rev + 1 // the revision the card gets below, either way
+	}
+	blocks := RenderTestFlightCard(v, m, b.now())
 	var card store.BetaCard
 	if exists && old.Channel == channel {
 		card, err = b.store.UpdateBetaCard(appID, buildID, func(c *store.BetaCard) error { c.Rev++; return nil })
@@ -103,7 +107,9 @@ func (b *Bot) refreshTestFlightCard(ctx context.Context, appID, buildID string) 
 		return nil
 	})
 	if err == nil {
-		err = b.posters.update(ctx, card.Channel, card.TS, slack.MsgOptionBlocks(RenderTestFlightCard(v, b.tfMeta(), b.now())...), slack.MsgOptionText(tfFallback(v), false))
+		m := b.tfMeta()
+		m.Rev = card.Rev
+		err = b.posters.update(ctx, card.Channel, card.TS, slack.MsgOptionBlocks(RenderTestFlightCard(v, m, b.now())...), slack.MsgOptionText(tfFallback(v), false))
 	}
 	unlock()
 	if err != nil {
@@ -343,36 +349,54 @@ func (b *Bot) onTestFlightAction(ctx context.Context, cb slack.InteractionCallba
 	if act.SelectedOption.Value != "" {
 		value = act.SelectedOption.Value
 	}
-	parts := strings.Split(value, "|")
-	if len(parts) < 2 || b.beta == nil {
-		b.log.Warn("ignoring a TestFlight press with a foreign value", "action_id", act.ActionID)
-		return
-	}
-	appID, buildID := parts[0], parts[1]
-	if act.ActionID == actTFNotes {
-		b.onOpenWhatToTest(ctx, cb, appID, buildID)
+	if b.beta == nil {
 		return
 	}
 	var step string
-	var err error
-	b.tfPending(ctx, cb, appID, buildID, act)
-	switch act.ActionID {
-	case actTFAdd, actTFRemove:
-		if len(parts) != 3 {
+	snap, err := release.ParseSnapshot(value)
+	if err == nil && snap.BuildID == "" {
+		err = errors.New("a version's snapshot on a TestFlight button")
+	}
+	if err != nil {
+		// A card drawn before its buttons carried a snapshot held
+		// "app|build[|group]": a press that would act does nothing and
+		// the card is redrawn (Refresh and What to Test work as they are).
+		parts := strings.Split(value, "|")
+		if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" || strings.HasPrefix(value, "s1|") {
+			b.log.Warn("ignoring a TestFlight press with a foreign value", "action_id", act.ActionID, "err", err)
+			return
+		}
+		snap, err = release.Snapshot{AppID: parts[0], BuildID: parts[1]}, nil
+		if act.ActionID == actTFAdd || act.ActionID == actTFRemove || act.ActionID == actTFSubmit {
+			err = &release.StaleError{Changes: []string{"it was drawn by an earlier version of ascbot"}}
+		}
+	}
+	appID, buildID := snap.AppID, snap.BuildID
+	if act.ActionID == actTFNotes && err == nil {
+		b.onOpenWhatToTest(ctx, cb, appID, buildID)
+		return
+	}
+	if err == nil {
+		b.tfPending(ctx, cb, appID, buildID, act)
+	}
+	switch {
+	case err != nil:
+	case act.ActionID == actTFAdd || act.ActionID == actTFRemove:
+		if snap.Arg == "" {
 			return
 		}
 		var g asc.BetaGroup
 		if act.ActionID == actTFAdd {
-			_, g, err = b.beta.AddToGroup(ctx, user, appID, buildID, parts[2])
+			_, g, err = b.beta.AddToGroup(ctx, user, snap)
 			step = fmt.Sprintf("<@%s> added the build to %s (%s)", user, g.Name, groupKind(g))
 		} else {
-			_, g, err = b.beta.RemoveFromGroup(ctx, user, appID, buildID, parts[2])
+			_, g, err = b.beta.RemoveFromGroup(ctx, user, snap)
 			step = fmt.Sprintf("<@%s> removed the build from %s (%s)", user, g.Name, groupKind(g))
 		}
-	case actTFSubmit:
-		err = b.beta.SubmitForReview(ctx, user, appID, buildID)
+	case act.ActionID == actTFSubmit:
+		err = b.beta.SubmitForReview(ctx, user, snap)
 		step = fmt.Sprintf("<@%s> submitted the build for beta review", user)
-	case actTFRefresh:
+	case act.ActionID == actTFRefresh:
 	default:
 		b.log.Warn("unknown TestFlight action", "action_id", act.ActionID)
 		return

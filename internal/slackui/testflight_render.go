@@ -15,11 +15,12 @@ import (
 
 // TestFlight action ids and the What to Test modal.
 const (
-	actTFAdd     = "tf_add"     // static_select: option value app|build|group
-	actTFRemove  = "tf_remove"  // static_select: option value app|build|group
-	actTFNotes   = "tf_notes"   // button: app|build
-	actTFSubmit  = "tf_submit"  // button: app|build
-	actTFRefresh = "tf_refresh" // button: app|build
+	// Every value is the card's snapshot (beta.View.Snapshot).
+	actTFAdd     = "tf_add"     // static_select: option value snapshot, Arg = group
+	actTFRemove  = "tf_remove"  // static_select: option value snapshot, Arg = group
+	actTFNotes   = "tf_notes"   // button: snapshot
+	actTFSubmit  = "tf_submit"  // button: snapshot
+	actTFRefresh = "tf_refresh" // button: snapshot
 
 	tfNotesCallback = "tf_notes"
 	blockTFNotes    = "tf_notes_"
@@ -33,6 +34,8 @@ type TestFlightMeta struct {
 	// Pending, when set, replaces the buttons while a press is being carried
 	// out ("⏳ Submitting for beta review…").
 	Pending string
+	// Rev is the card's revision; its buttons carry it in their snapshot.
+	Rev int
 }
 
 // TestFlightURL links the build's TestFlight page in App Store Connect.
@@ -49,8 +52,10 @@ func tfTitle(v *beta.View) string {
 	return fmt.Sprintf("%s%s · build %s", v.App.Name, mv, b.Version)
 }
 
-func tfValue(v *beta.View, extra ...string) string {
-	return strings.Join(append([]string{v.App.ID, v.Build.Build.ID}, extra...), "|")
+// tfValue is a TestFlight button's value: what the card shows, so that a
+// press can be checked against App Store Connect first.
+func tfValue(v *beta.View, m TestFlightMeta, arg string) string {
+	return v.Snapshot(m.Rev, arg).Encode()
 }
 
 func groupKind(g asc.BetaGroup) string {
@@ -143,7 +148,7 @@ func RenderTestFlightCard(v *beta.View, m TestFlightMeta, now time.Time) []slack
 		var elems []slack.BlockElement
 		var addOpts, removeOpts []*slack.OptionBlockObject
 		for _, g := range v.Groups {
-			opt := slack.NewOptionBlockObject(tfValue(v, g.ID), plain(truncate(fmt.Sprintf("%s (%s)", g.Name, groupKind(g)), 75)), nil)
+			opt := slack.NewOptionBlockObject(tfValue(v, m, g.ID), plain(truncate(fmt.Sprintf("%s (%s)", g.Name, groupKind(g)), 75)), nil)
 			// A menu holds at most maxSelectOptions; groups past it are
 			// reached from App Store Connect (the footer's link).
 			switch {
@@ -158,19 +163,19 @@ func RenderTestFlightCard(v *beta.View, m TestFlightMeta, now time.Time) []slack
 		if len(addOpts) > 0 {
 			elems = append(elems, slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Add to group"), actTFAdd, addOpts...))
 		}
-		elems = append(elems, button(actTFNotes, "What to Test", tfValue(v), ""))
+		elems = append(elems, button(actTFNotes, "What to Test", tfValue(v, m, ""), ""))
 		if v.CanSubmitForReview() {
-			sb := button(actTFSubmit, "Submit for beta review", tfValue(v), slack.StylePrimary)
+			sb := button(actTFSubmit, "Submit for beta review", tfValue(v, m, ""), slack.StylePrimary)
 			sb.Confirm = confirm("Submit for beta review?", fmt.Sprintf("Send build %s of *%s* to TestFlight App Review. External groups get it once Apple approves.", b.Version, v.App.Name), "Submit")
 			elems = append(elems, sb)
 		}
 		if len(removeOpts) > 0 {
 			elems = append(elems, slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Remove from group"), actTFRemove, removeOpts...))
 		}
-		elems = append(elems, button(actTFRefresh, "Refresh", tfValue(v), ""))
+		elems = append(elems, button(actTFRefresh, "Refresh", tfValue(v, m, ""), ""))
 		blocks = append(blocks, slack.NewActionBlock("tf_actions", elems...))
 	default:
-		blocks = append(blocks, slack.NewActionBlock("tf_actions", button(actTFRefresh, "Refresh", tfValue(v), "")))
+		blocks = append(blocks, slack.NewActionBlock("tf_actions", button(actTFRefresh, "Refresh", tfValue(v, m, ""), "")))
 	}
 	blocks = append(blocks, slack.NewContextBlock("tf_footer", mrkdwn(fmt.Sprintf("<%s|Open in App Store Connect>", TestFlightURL(v.App.ID, b.ID)))))
 	return blocks
