@@ -545,6 +545,17 @@ func (d *demo) tfCard() (slacksim.Message, bool) {
 	return slacksim.Message{}, false
 }
 
+// groupOption is the card's option for the group in the menu (its value
+// ends with the group id: the card's snapshot carries it last).
+func groupOption(m slacksim.Message, actionID, groupID string) string {
+	for _, v := range slacksim.Selects(m.Blocks)[actionID] {
+		if strings.HasSuffix(v, "|"+groupID) {
+			return v
+		}
+	}
+	return groupID
+}
+
 // testFlight sends build 5 to testers from its TestFlight card: the internal
 // group at once, the external group through beta review.
 func (d *demo) testFlight(ctx context.Context, ids ascsim.DemoIDs) error {
@@ -553,7 +564,7 @@ func (d *demo) testFlight(ctx context.Context, ids ascsim.DemoIDs) error {
 	if !ok {
 		return errors.New("build 5 has no TestFlight card")
 	}
-	if _, err := d.slack.SelectOption(ctx, userAna, demoChannel, m.TS, "tf_add", ids.AppID+"|"+ids.Build5ID+"|"+ids.InternalGroupID); err != nil {
+	if _, err := d.slack.SelectOption(ctx, userAna, demoChannel, m.TS, "tf_add", groupOption(m, "tf_add", ids.InternalGroupID)); err != nil {
 		return fmt.Errorf("adding build 5 to the internal group: %w", err)
 	}
 	if err := d.waitFor(ctx, "available to Team", d.channelSays("is available to *Team*")); err != nil {
@@ -562,7 +573,7 @@ func (d *demo) testFlight(ctx context.Context, ids ascsim.DemoIDs) error {
 
 	d.step("15. Ana adds the external group and submits build 5 for beta review")
 	m, _ = d.tfCard()
-	if _, err := d.slack.SelectOption(ctx, userAna, demoChannel, m.TS, "tf_add", ids.AppID+"|"+ids.Build5ID+"|"+ids.ExternalGroupID); err != nil {
+	if _, err := d.slack.SelectOption(ctx, userAna, demoChannel, m.TS, "tf_add", groupOption(m, "tf_add", ids.ExternalGroupID)); err != nil {
 		return fmt.Errorf("adding build 5 to the external group: %w", err)
 	}
 	if err := d.waitFor(ctx, "the Submit for beta review button", func() bool {
