@@ -584,17 +584,45 @@ func (s *Service) Submit(ctx context.Context, user string, snap Snapshot) (strin
 
 // CancelSubmission cancels an open review submission of app.
 func (s *Service) CancelSubmission(ctx context.Context, user string, app asc.App, submissionID string, rev int) error {
+	return s.CancelVersionSubmission(ctx, user, app, "", submissionID, rev)
+}
+
+// CancelVersionSubmission cancels an open review submission of app, pressed
+// on (or found for) the card of versionID ("" when there is none). With a
+// version, the press reads what it acts on in one round trip (the version
+// and the app's open submissions, at once) and leaves the view the card is
+// drawn from: what it read with the submission the cancel returned
+// (CANCELING, its items removed, the version under review now Developer
+// Rejected, as Apple moves them). Without one, the submission alone is read.
+func (s *Service) CancelVersionSubmission(ctx context.Context, user string, app asc.App, versionID, submissionID string, rev int) error {
 	api := s.ASCFor(app.ID)
 	if err := s.requireSubmitter(ctx, user, "cancel the submission of", app, submissionID); err != nil {
 		return err
 	}
 	_, err := s.act(ctx, store.Action{Key: fmt.Sprintf("cancel/%s/%d", submissionID, rev), Kind: "cancel", User: user, AppID: app.ID, Intent: submissionID}, func() (string, error) {
-		sub, _, err := api.Submissions.Get(ctx, submissionID)
-		if err != nil {
-			return "", fmt.Errorf("reading review submission %s: %w", submissionID, err)
+		var (
+			v   *VersionView
+			sub *asc.ReviewSubmission
+		)
+		if versionID != "" {
+			var err error
+			if v, err = s.read(ctx, app.ID, versionID, "", "", partVersion|partSubmissions); err != nil {
+				return "", err
+			}
+			for _, open := range []*asc.ReviewSubmission{v.Submission, v.Blocking, v.Draft} {
+				if open != nil && open.ID == submissionID {
+					sub = open
+				}
+			}
 		}
-		if err := belongs(app, "review submission", submissionID, sub.AppID); err != nil {
-			return "", err
+		if sub == nil { // no card, or the submission is not among the app's open ones
+			var err error
+			if sub, _, err = api.Submissions.Get(ctx, submissionID); err != nil {
+				return "", fmt.Errorf("reading review submission %s: %w", submissionID, err)
+			}
+			if err := belongs(app, "review submission", submissionID, sub.AppID); err != nil {
+				return "", err
+			}
 		}
 		if sub.State == asc.SubmissionReadyForReview {
 			return "", &BlockedError{Reasons: []string{"the submission was never sent to App Review, so there is nothing to withdraw (Apple cannot cancel a draft); the next submit reuses it"}}
@@ -602,12 +630,55 @@ func (s *Service) CancelSubmission(ctx context.Context, user string, app asc.App
 		if !sub.State.Cancellable() {
 			return "", &StaleError{Changes: []string{fmt.Sprintf("the submission is %s now", sub.State.Label())}}
 		}
-		if _, _, err := api.Submissions.Cancel(ctx, submissionID); err != nil {
+		done, _, err := api.Submissions.Cancel(ctx, submissionID)
+		if err != nil {
 			return "", blockedOr(err, "cancelling the review submission")
+		}
+		if v != nil {
+			after := afterCancel(v, sub, done)
+			after.Preflight = s.preflight(&after, nil)
+			s.remember(&after)
 		}
 		return "cancelled review submission " + submissionID, nil
 	})
 	return err
+}
+
+// afterCancel is the view v after its submission was (one of v's open
+// submissions, as read) and the cancel answered done: the submission in
+// done's state with its items removed, and a version that was under review
+// Developer Rejected. The PATCH answer carries neither items nor the
+// version; Apple moves them with the cancel (ascsim's cancelSubmission
+// models the same). The follow-up to the end of CANCELING re-reads it all.
+func afterCancel(v *VersionView, was, done *asc.ReviewSubmission) VersionView {
+	after := *v
+	c := *done // its version linkage only as the answer carries it, as a read would
+	items := v.SubmissionItems
+	if v.Submission == nil || v.Submission.ID != was.ID {
+		items = was.Items
+	}
+	c.Items = make([]asc.ReviewSubmissionItem, len(items))
+	for i, it := range items {
+		it.State = asc.ItemRemoved
+		c.Items[i] = it
+	}
+	c.ItemsComplete = true
+	switch {
+	case v.Submission != nil && v.Submission.ID == was.ID:
+		after.Submission, after.SubmissionItems = nil, nil
+		if c.VersionID == v.Version.ID { // still linked, though its items are gone
+			after.Submission, after.SubmissionItems = &c, c.Items
+		} else {
+			after.Blocking = &c
+		}
+		if st := v.Version.State(); st == asc.StateWaitingForReview || st == asc.StateInReview {
+			after.Version.AppVersionState = asc.StateDeveloperRejected
+			after.Version.AppStoreState = string(asc.StateDeveloperRejected)
+		}
+	case v.Blocking != nil && v.Blocking.ID == was.ID:
+		after.Blocking = &c
+	}
+	return after
 }
 
 // FollowCancel reads a cancelled submission until Apple has finished

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ascbot/ascbot/internal/asc"
 	"github.com/ascbot/ascbot/internal/release"
+	"github.com/ascbot/ascbot/internal/store"
 )
 
 // onInteractive acks first. A view submission is validated before its ack
@@ -175,9 +176,10 @@ func (b *Bot) onAction(ctx context.Context, cb slack.InteractionCallback, act sl
 		var app asc.App
 		app, err = b.rel.App(ctx, snap.AppID)
 		if err == nil {
-			err = b.rel.CancelSubmission(ctx, user, app, snap.SubmissionID, snap.Rev)
+			err = b.rel.CancelVersionSubmission(ctx, user, app, snap.VersionID, snap.SubmissionID, snap.Rev)
 		}
 		if err == nil {
+			fromPress = true
 			step, want = fmt.Sprintf("<@%s> cancelled the review submission", user), asc.StateDeveloperRejected
 		}
 	case id == actRelease:
@@ -383,24 +385,34 @@ func (b *Bot) onCancelFromCommand(ctx context.Context, cb slack.InteractionCallb
 	if len(parts) != 2 {
 		return
 	}
+	// The cards showing the submission, found first: the cancel then reads
+	// the (first) card's version with it and leaves the card's next view.
+	var showing []store.Card
+	if cards, err := b.store.ListCards(); err != nil {
+		b.log.Warn("listing the cards of a cancelled submission", "err", err)
+	} else {
+		for _, c := range cards {
+			if c.AppID == parts[0] && c.SubmissionID == parts[1] {
+				showing = append(showing, c)
+			}
+		}
+	}
+	versionID := ""
+	if len(showing) > 0 {
+		versionID = showing[0].VersionID
+	}
 	app, err := b.rel.App(ctx, parts[0])
 	if err == nil {
-		err = b.rel.CancelSubmission(ctx, cb.User.ID, app, parts[1], 0)
+		err = b.rel.CancelVersionSubmission(ctx, cb.User.ID, app, versionID, parts[1], 0)
 	}
 	if err != nil {
 		b.tell(ctx, cb, userMessage(err))
 		return
 	}
 	b.respondReplace(ctx, cb, fmt.Sprintf("✓ Cancelled the review submission of %s.", app.Name))
-	cards, err := b.store.ListCards()
-	if err != nil {
-		return
-	}
-	for _, c := range cards {
-		if c.AppID == app.ID && c.SubmissionID == parts[1] {
-			b.afterAction(ctx, c.AppID, c.VersionID, cb.User.ID, fmt.Sprintf("<@%s> cancelled the review submission", cb.User.ID), asc.StateDeveloperRejected)
-			b.followCancel(ctx, c.AppID, c.VersionID, parts[1])
-		}
+	for _, c := range showing {
+		b.afterAction(ctx, c.AppID, c.VersionID, cb.User.ID, fmt.Sprintf("<@%s> cancelled the review submission", cb.User.ID), asc.StateDeveloperRejected)
+		b.followCancel(ctx, c.AppID, c.VersionID, parts[1])
 	}
 }
 

@@ -303,10 +303,11 @@ func phasedVerb(s asc.PhasedReleaseState) string {
 	return "completed"
 }
 
-// afterAction refreshes the version's card, if it has one, adds a thread
+// afterAction redraws the version's card, if it has one, from the view the
+// action left (afterPress: read again only without one), adds a thread
 // step, and tells the watcher the state the action produced (want, if any).
 func (b *Bot) afterAction(ctx context.Context, appID, versionID, user, step string, want asc.AppVersionState) {
-	v, card, err := b.refreshCard(ctx, appID, versionID)
+	v, card, err := b.afterPress(ctx, appID, versionID)
 	if errors.Is(err, errNoCard) {
 		return
 	}
