@@ -98,6 +98,7 @@ func TestDemoPlaysTheWholeStory(t *testing.T) {
 		"ana types What's New for en-US: Recognises cursive kana",
 		"ana saved the form",
 		"the form closed",
+		"ana pressed [Add to group ▸ Team (internal)]", // the option a person sees, not its id
 		"✓ Demo complete",
 	} {
 		if !strings.Contains(out.String(), want) {

@@ -51,7 +51,14 @@ func (s *Server) SelectOption(ctx context.Context, user, channel, messageTS, act
 		"message":               m.wire(),
 	}
 	env.payload = mustJSON(payload)
-	s.emit(Event{Kind: "click", User: user, Channel: ch, TS: m.TS, ThreadTS: m.ThreadTS, Text: optionValue, Note: actionID})
+	// What the person saw: the menu's placeholder and the option they chose
+	// (the value is an opaque id; it stays in the payload).
+	opt, _ := action["selected_option"].(map[string]any)
+	label := textOf(opt["text"])
+	if ph := textOf(action["placeholder"]); ph != "" {
+		label = ph + " ▸ " + label
+	}
+	s.emit(Event{Kind: "click", User: user, Channel: ch, TS: m.TS, ThreadTS: m.ThreadTS, Text: label, Note: actionID})
 	s.unlock()
 	return s.deliver(ctx, env, "")
 }
