@@ -51,6 +51,21 @@ approver's Release, Ready for Distribution. Exits 0 when every step happened,
 `
 
 func runDemo(args []string, stdout, stderr io.Writer) int {
+	return playDemo(args, stdout, stderr, demoPace{rateSecond: time.Second})
+}
+
+// demoPace is how fast the demo's clocks run. A person running the demo gets
+// Slack's own rate limits and the bot's real poll schedule; the demo's test
+// shortens Slack's second (for the bot and the Slack stand-in alike, so the
+// stand-in still refuses a bot that posts too fast) and also polls with the
+// watcher's Tick while it waits for Apple's changes to show.
+type demoPace struct {
+	rateSecond time.Duration // one second of Slack's rate limits
+	tickEvery  time.Duration // 0: only the bot's schedule polls
+}
+
+// playDemo is runDemo at pace.
+func playDemo(args []string, stdout, stderr io.Writer, pace demoPace) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fast := fs.Bool("fast", false, "no pauses between steps (CI)")
@@ -74,7 +89,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
-	d := &demo{out: stdout, start: time.Now(), pause: 700 * time.Millisecond}
+	d := &demo{out: stdout, start: time.Now(), pause: 700 * time.Millisecond, pace: pace}
 	if *fast {
 		d.pause = 0
 	}
@@ -90,6 +105,7 @@ type demo struct {
 	out   io.Writer
 	start time.Time
 	pause time.Duration
+	pace  demoPace
 	mu    sync.Mutex
 
 	slack *slacksim.Server
@@ -227,9 +243,9 @@ func (d *demo) run(verbose bool, stderr io.Writer) error {
 	var vmu sync.Mutex
 	d.slack = slacksim.New(slacksim.Options{
 		BotToken: botToken, AppToken: appToken,
-		PingInterval: time.Second,
-		OnViolation:  func(err error) { vmu.Lock(); violations = append(violations, err); vmu.Unlock() },
-		Observer:     d.show,
+		PingInterval: time.Second, RateSecond: d.pace.rateSecond,
+		OnViolation: func(err error) { vmu.Lock(); violations = append(violations, err); vmu.Unlock() },
+		Observer:    d.show,
 	})
 	defer d.slack.Close()
 	for id, n := range names {
@@ -274,8 +290,9 @@ func (d *demo) run(verbose bool, stderr io.Writer) error {
 	go func() {
 		done <- app.Run(runCtx, cfg, app.Options{
 			Logger: newLogger(logOut, "debug"), Sim: d.sim, SimKey: &app.SimKey{KeyID: kid, IssuerID: iss, Key: key},
-			Ready:         func(rt *app.Runtime) { d.rt = rt; close(ready) },
-			SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(5 * time.Second)},
+			Ready:           func(rt *app.Runtime) { d.rt = rt; close(ready) },
+			SocketOptions:   []socketmode.Option{socketmode.OptionPingInterval(5 * time.Second)},
+			SlackRateSecond: d.pace.rateSecond,
 		})
 	}()
 	select {
@@ -312,6 +329,23 @@ func (d *demo) run(verbose bool, stderr io.Writer) error {
 func (d *demo) waitFor(ctx context.Context, what string, cond func() bool) error {
 	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
+	if d.pace.tickEvery > 0 && d.rt != nil {
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		defer cancel() // stops the ticking before wg.Wait
+		wg.Go(func() {
+			t := time.NewTicker(d.pace.tickEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-wctx.Done():
+					return
+				case <-t.C:
+					_ = d.rt.Watcher.Tick(wctx) // a failed poll is retried at the next tick
+				}
+			}
+		})
+	}
 	if err := d.slack.WaitFor(wctx, cond); err != nil {
 		return fmt.Errorf("waiting for %s: %w", what, err)
 	}

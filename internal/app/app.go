@@ -54,6 +54,11 @@ type Options struct {
 	ASCCallTimeout time.Duration
 	// SocketOptions are passed to socketmode.New (tests: ping interval).
 	SocketOptions []socketmode.Option
+	// SlackRateSecond is how long one second of Slack's rate limits lasts
+	// for the bot's limiters (default time.Second, Slack's real limits).
+	// Tests and the test of the demo shorten it, giving the Slack stand-in
+	// (slacksim.Options.RateSecond) the same value.
+	SlackRateSecond time.Duration
 }
 
 // SimKey is an App Store Connect API key the simulator trusts.
@@ -122,7 +127,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (err error) {
 		return err
 	}
 	sm := socketmode.New(api, o.SocketOptions...)
-	bot := slackui.New(slackui.Options{Socket: sm, Store: st, Logger: log, Clock: now, Metrics: m, Sandbox: cfg.Mode != config.ModeNormal})
+	bot := slackui.New(slackui.Options{Socket: sm, Store: st, Logger: log, Clock: now, Metrics: m, Sandbox: cfg.Mode != config.ModeNormal, RateSecond: o.SlackRateSecond})
 	rel := release.New(release.Options{ASC: client, Keys: clients, Store: st, Config: cfg, Groups: bot.Groups(), Logger: log, Clock: now})
 	bot.SetRelease(rel)
 	bot.SetBeta(beta.New(beta.Options{Release: rel, Store: st, Logger: log, Clock: now}))

@@ -70,6 +70,11 @@ type harnessConfig struct {
 // Tests poll with h.tick(), exactly when they mean to.
 const testPoll = "@every 1h"
 
+// testSlackSecond is how long one second of Slack's rate limits lasts in
+// these tests, for the bot's limiters and the Slack stand-in's enforcement
+// alike: Slack's limits, ten times faster, still enforced.
+const testSlackSecond = 100 * time.Millisecond
+
 func withHTTP() harnessOpt                       { return func(c *harnessConfig) { c.httpAddr = true } }
 func withSim(f func(*ascsim.Options)) harnessOpt { return func(c *harnessConfig) { c.simOpts = f } }
 
@@ -81,7 +86,7 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 	}
 	h := &harness{t: t, dir: t.TempDir()}
 	h.slack = slacksim.New(slacksim.Options{
-		BotToken: botToken, AppToken: appToken, PingInterval: time.Second,
+		BotToken: botToken, AppToken: appToken, PingInterval: time.Second, RateSecond: testSlackSecond,
 		OnViolation: func(err error) {
 			if h.allowViolation == nil || !h.allowViolation(err) {
 				t.Errorf("slack rule broken: %v", err)
@@ -180,6 +185,9 @@ func (h *harness) run(cfg *config.Config, o app.Options) *app.Runtime {
 	}
 	if o.SocketOptions == nil {
 		o.SocketOptions = []socketmode.Option{socketmode.OptionPingInterval(5 * time.Second)}
+	}
+	if o.SlackRateSecond == 0 {
+		o.SlackRateSecond = testSlackSecond
 	}
 	if o.Logger == nil && os.Getenv("ASCBOT_TEST_LOG") != "" {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))

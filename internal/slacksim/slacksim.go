@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 )
 
 // Identifiers of the simulated workspace and app.
@@ -77,6 +78,11 @@ type Options struct {
 	// Clock supplies Slack-visible time (message ts, trigger and response_url
 	// lifetimes). Default time.Now.
 	Clock func() time.Time
+	// RateSecond is how long one second of Slack's rate limits lasts, in
+	// real time (default time.Second, Slack's own). A test shortens it and
+	// gives the bot the same value: the limits are enforced as strictly,
+	// only sooner.
+	RateSecond time.Duration
 	// OnViolation is called for every violation, outside the server's lock
 	// (tests pass t.Errorf-like funcs). Violations are always recorded.
 	OnViolation func(error)
@@ -261,6 +267,7 @@ type Server struct {
 	responseURLs map[string]*responseURL
 	rpPosts      []ResponseURLPost
 	rateLimits   map[string]*rateLimit
+	postRate     map[string]*rate.Limiter // per channel, chat.postMessage
 	tickets      map[string]bool
 
 	conn      *wsConn
@@ -295,6 +302,9 @@ func New(opt Options) *Server {
 	if opt.Clock == nil {
 		opt.Clock = time.Now
 	}
+	if opt.RateSecond <= 0 {
+		opt.RateSecond = time.Second
+	}
 	s := &Server{
 		opt:          opt,
 		upgrader:     websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }},
@@ -314,6 +324,7 @@ func New(opt Options) *Server {
 		triggers:     map[string]*trigger{},
 		responseURLs: map[string]*responseURL{},
 		rateLimits:   map[string]*rateLimit{},
+		postRate:     map[string]*rate.Limiter{},
 		tickets:      map[string]bool{},
 		conns:        map[*wsConn]bool{},
 		envelopes:    map[string]*envelope{},

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 const maxRequestBody = 4 << 20
@@ -162,6 +164,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
+	arrived := time.Now() // on the wire's clock, for the rate limits
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	req, perr := parseAPIRequest(r, method)
 
@@ -181,6 +184,17 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		s.unlock()
 		secs := int(math.Ceil(rl.retryAfter.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeJSON(w, http.StatusTooManyRequests, map[string]any{"ok": false, "error": "ratelimited"})
+		return
+	}
+	if perr == nil && method == "chat.postMessage" && !s.postAllowed(req.str("channel"), arrived) {
+		call.Status = http.StatusTooManyRequests
+		call.Error = "ratelimited"
+		s.calls = append(s.calls, call)
+		s.violate("ratelimited", method, "more than one message a second in channel %s (beyond a burst of %d): the bot did not pace its posts", req.str("channel"), postBurst)
+		s.dirty = true
+		s.unlock()
+		w.Header().Set("Retry-After", "1")
 		writeJSON(w, http.StatusTooManyRequests, map[string]any{"ok": false, "error": "ratelimited"})
 		return
 	}
@@ -212,6 +226,25 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	s.unlock()
 	writeJSON(w, http.StatusOK, body)
+}
+
+// Slack's limit on chat.postMessage: "1 per second" per channel, "short
+// bursts >1 allowed" (api.slack.com/docs/rate-limits, Posting messages; the
+// chat.postMessage reference says the same). The size of a burst is not
+// published: assumed 8 — the bot keeps to 5, and the 3 above it absorb the
+// jitter between the bot's limiter and the request's arrival here (up to
+// 3 RateSeconds), so a paced bot never trips it and an unpaced one does.
+const postBurst = 8
+
+// postAllowed reports whether a message to channel arriving at t is within
+// Slack's per-channel rate (counted in Options.RateSecond); s.mu must be held.
+func (s *Server) postAllowed(channel string, t time.Time) bool {
+	l, ok := s.postRate[channel]
+	if !ok {
+		l = rate.NewLimiter(rate.Limit(float64(time.Second)/float64(s.opt.RateSecond)), postBurst)
+		s.postRate[channel] = l
+	}
+	return l.AllowN(t, 1)
 }
 
 // dispatch runs a Web API method; s.mu must be held.

@@ -66,6 +66,11 @@ type Options struct {
 	// Each App Store Connect call is bounded far shorter by the client
 	// (asc.DefaultCallTimeout), so a person hears within 30 s when Apple hangs.
 	HandlerTimeout time.Duration
+	// RateSecond is how long one second of Slack's rate limits lasts for
+	// the bot's limiters (default time.Second, Slack's real limits). Tests
+	// shorten it and give the Slack stand-in the same RateSecond, which
+	// enforces the limits on that clock.
+	RateSecond time.Duration
 }
 
 // WatchSink is the watcher as the Slack side sees it: told when the set of
@@ -119,7 +124,7 @@ func New(o Options) *Bot {
 	if b.timeout == 0 {
 		b.timeout = 2 * time.Minute
 	}
-	b.posters = newPoster(b.api, b.log)
+	b.posters = newPoster(b.api, b.log, o.RateSecond)
 	b.groups = groupLookup{p: b.posters}
 	return b
 }

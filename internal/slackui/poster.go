@@ -32,13 +32,34 @@ type poster struct {
 	// web posts to response_urls (see respond).
 	web *http.Client
 
+	// second is how long one second of Slack's rate limits lasts: time.Second
+	// for the real bot; tests shorten it, and give the Slack stand-in the
+	// same value, so both the limits and their enforcement run faster
+	// together. Every rate and Retry-After is counted in it.
+	second time.Duration
+
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter // per channel, chat.postMessage
 	methods  map[string]*methodLimiter
 }
 
-func newPoster(api API, log *slog.Logger) *poster {
-	return &poster{api: api, log: log, web: &http.Client{Timeout: 30 * time.Second}, limiters: map[string]*rate.Limiter{}, methods: map[string]*methodLimiter{}}
+// newPoster returns a poster pacing calls to Slack's limits, with second as
+// the length of Slack's second (0: time.Second).
+func newPoster(api API, log *slog.Logger, second time.Duration) *poster {
+	if second <= 0 {
+		second = time.Second
+	}
+	return &poster{api: api, log: log, web: &http.Client{Timeout: 30 * time.Second}, second: second, limiters: map[string]*rate.Limiter{}, methods: map[string]*methodLimiter{}}
+}
+
+// perSecond is n per Slack second as a rate.Limit.
+func (p *poster) perSecond(n float64) rate.Limit {
+	return rate.Limit(n * float64(time.Second) / float64(p.second))
+}
+
+// scale turns a duration Slack named (a Retry-After) into the poster's time.
+func (p *poster) scale(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * float64(p.second) / float64(time.Second))
 }
 
 const maxSlackAttempts = 4
@@ -70,6 +91,14 @@ var perMinute = map[string]int{
 	methodGroupUsers:  20,
 }
 
+// chat.postMessage in one channel: Slack allows about one message a second,
+// "allowing for short bursts" (docs.slack.dev chat.postMessage, Rate
+// limiting); the burst of 5 is the bot's own choice (Slack names none).
+const (
+	channelPostsPerSecond = 1
+	channelPostBurst      = 5
+)
+
 // methodLimiter paces one Web API method and holds it back after a 429.
 type methodLimiter struct {
 	lim *rate.Limiter
@@ -78,14 +107,14 @@ type methodLimiter struct {
 	until time.Time // no call before this (Slack's Retry-After)
 }
 
-func newMethodLimiter(method string) *methodLimiter {
+func (p *poster) newMethodLimiter(method string) *methodLimiter {
 	n, ok := perMinute[method]
 	if !ok {
 		return &methodLimiter{lim: rate.NewLimiter(rate.Inf, 1)}
 	}
 	// A minute's budget may go at once (Slack allows bursts); sustained
 	// use is held to the tier.
-	return &methodLimiter{lim: rate.NewLimiter(rate.Limit(float64(n)/60), n)}
+	return &methodLimiter{lim: rate.NewLimiter(p.perSecond(float64(n)/60), n)}
 }
 
 // wait blocks until a call may go: after any Retry-After in force, and
@@ -141,7 +170,7 @@ func (p *poster) method(name string) *methodLimiter {
 	defer p.mu.Unlock()
 	l, ok := p.methods[name]
 	if !ok {
-		l = newMethodLimiter(name)
+		l = p.newMethodLimiter(name)
 		p.methods[name] = l
 	}
 	return l
@@ -152,7 +181,7 @@ func (p *poster) limiter(channel string) *rate.Limiter {
 	defer p.mu.Unlock()
 	l, ok := p.limiters[channel]
 	if !ok {
-		l = rate.NewLimiter(rate.Limit(1), 5)
+		l = rate.NewLimiter(p.perSecond(channelPostsPerSecond), channelPostBurst)
 		p.limiters[channel] = l
 	}
 	return l
@@ -175,7 +204,7 @@ func (p *poster) retry(ctx context.Context, method string, call func() error) er
 			}
 			return nil
 		}
-		wait := max(rl.RetryAfter, 100*time.Millisecond)
+		wait := p.scale(max(rl.RetryAfter, 100*time.Millisecond))
 		p.log.Warn("slack rate limited; holding the method back", "method", method, "retry_after", wait)
 		l.holdFor(wait)
 	}
