@@ -330,18 +330,21 @@ func (d *demo) waitFor(ctx context.Context, what string, cond func() bool) error
 	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	if d.pace.tickEvery > 0 && d.rt != nil {
+		// A poll under way when the wait is over finishes (on ctx, not wctx):
+		// cut short, a notice Slack already has could look unsent.
+		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		defer wg.Wait()
-		defer cancel() // stops the ticking before wg.Wait
+		defer close(stop)
 		wg.Go(func() {
 			t := time.NewTicker(d.pace.tickEvery)
 			defer t.Stop()
 			for {
 				select {
-				case <-wctx.Done():
+				case <-stop:
 					return
 				case <-t.C:
-					_ = d.rt.Watcher.Tick(wctx) // a failed poll is retried at the next tick
+					_ = d.rt.Watcher.Tick(ctx) // a failed poll is retried at the next tick
 				}
 			}
 		})
@@ -593,6 +596,14 @@ func groupOption(m slacksim.Message, actionID, groupID string) string {
 // testFlight sends build 5 to testers from its TestFlight card: the internal
 // group at once, the external group through beta review.
 func (d *demo) testFlight(ctx context.Context, ids ascsim.DemoIDs) error {
+	// Ana acts on the card as the poller last drew it: once it shows build 5
+	// ready for testers (its export compliance was answered in step 8).
+	if err := d.waitFor(ctx, "build 5's TestFlight card ready for testers", func() bool {
+		m, ok := d.tfCard()
+		return ok && strings.Contains(string(m.Blocks), "READY_FOR_BETA_TESTING")
+	}); err != nil {
+		return err
+	}
 	d.step("14. Ana gives build 5 to the internal TestFlight group from its card")
 	m, ok := d.tfCard()
 	if !ok {

@@ -109,6 +109,13 @@ func TestDemoPlaysTheWholeStory(t *testing.T) {
 			t.Errorf("the demo's transcript lacks %q", want)
 		}
 	}
+	// Each announcement goes out once, however often the poller reads.
+	for _, once := range []string{"is *In Review*.", "*Rejected*.", "was *approved*", "is *Ready for Distribution*",
+		"is available to *Team*", "is *Waiting for Beta Review*", "*passed beta review*", "is available to *Public Beta*"} {
+		if n := countLines(out.String(), "ascbot posted in #ios-releases: ", once); n != 1 {
+			t.Errorf("the channel was told %q %d times; want once", once, n)
+		}
+	}
 	// After a save the form closes; it is not "opened" again.
 	if regexp.MustCompile(`saved the form\n\[[^\]]*\] 🤖 ascbot opened a form`).MatchString(out.String()) {
 		t.Error("the transcript says the bot opened a form right after it was saved")
@@ -130,4 +137,15 @@ func TestDemoPlaysTheWholeStory(t *testing.T) {
 	under("5. ", "is *In Review*")
 	// The card says which in-app purchases wait, from approval to the store.
 	under("13. ", "In-app purchases still ready to submit")
+}
+
+// countLines counts the lines of s holding both prefix and part.
+func countLines(s, prefix, part string) int {
+	n := 0
+	for line := range strings.Lines(s) {
+		if strings.Contains(line, prefix) && strings.Contains(line, part) {
+			n++
+		}
+	}
+	return n
 }
