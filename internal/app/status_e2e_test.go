@@ -14,8 +14,9 @@ import (
 )
 
 // listGate holds Apple's answer to the list of apps (GET /v1/apps) until the
-// app's versions and review submissions have been asked for: a bot that
-// waited for the list before reading the app would never get past it.
+// app's versions, review submissions and newest TestFlight build have been
+// asked for: a bot that waited for the list before reading the app would
+// never get past it.
 type listGate struct {
 	t     testing.TB
 	next  http.Handler
@@ -48,8 +49,10 @@ func (g *listGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			g.seen["versions"] = true
 		case r.URL.Path == "/v1/reviewSubmissions" && r.URL.Query().Get("filter[app]") == g.appID:
 			g.seen["submissions"] = true
+		case r.URL.Path == "/v1/builds" && r.URL.Query().Get("filter[app]") == g.appID:
+			g.seen["testflight"] = true
 		}
-		if g.seen["versions"] && g.seen["submissions"] {
+		if g.seen["versions"] && g.seen["submissions"] && g.seen["testflight"] {
 			select {
 			case <-g.ready:
 			default:
@@ -75,7 +78,7 @@ func (h *harness) restartBehind(gate http.Handler) {
 // TestStatusOnRestartedBotReadsWhileResolving: a bot just restarted has no
 // list of apps in memory; /asc status resolves the name against the fresh
 // list while it already reads the app the last list named (one round trip,
-// three requests), for a name, a bundle id and an id. A wrong name still gets
+// four requests), for a name, a bundle id and an id. A wrong name still gets
 // the closest names, and a last list that names another app (renamed since)
 // does not show that app.
 func TestStatusOnRestartedBotReadsWhileResolving(t *testing.T) {
@@ -91,8 +94,8 @@ func TestStatusOnRestartedBotReadsWhileResolving(t *testing.T) {
 		before := h.ephemeralCount(userAna, "*Live:* *1.0.0*")
 		h.slash(userAna, "status "+q)
 		h.waitFor("the status by "+q, func() bool { return h.ephemeralCount(userAna, "*Live:* *1.0.0*") > before })
-		if n := len(h.sim.Requests()); n != 3 {
-			t.Errorf("/asc status %s on a restarted bot: %d requests, want 3 (%v)", q, n, h.sim.Requests())
+		if n := len(h.sim.Requests()); n != 4 {
+			t.Errorf("/asc status %s on a restarted bot: %d requests, want 4 (%v)", q, n, h.sim.Requests())
 		}
 	}
 
@@ -139,8 +142,8 @@ func TestStatusByIDOnFirstRun(t *testing.T) {
 	h.sim.ResetRequests()
 	h.slash(userAna, "status "+h.ids.AppID)
 	h.waitFor("the status by id", h.ephemeralSays(userAna, "*Live:* *1.0.0*"))
-	if n := len(h.sim.Requests()); n != 3 {
-		t.Errorf("/asc status <id> on a first run: %d requests, want 3 (%v)", n, h.sim.Requests())
+	if n := len(h.sim.Requests()); n != 4 {
+		t.Errorf("/asc status <id> on a first run: %d requests, want 4 (%v)", n, h.sim.Requests())
 	}
 	if !h.ephemeralSays(userAna, "KotenOCR · jp.example.kotenocr")() {
 		t.Error("the status by id does not name the app")

@@ -24,6 +24,9 @@ var (
 	betaBuildLocalizationField = []string{"whatsNew", "locale", "build"}
 	betaReviewFields           = []string{"betaReviewState", "submittedDate", "build"}
 	betaBuildIncludes          = []string{"preReleaseVersion", "buildBetaDetail", "betaGroups", "betaBuildLocalizations", "betaAppReviewSubmission"}
+	// betaSummaryIncludes is what a one-line TestFlight summary shows: no
+	// What to Test.
+	betaSummaryIncludes = []string{"preReleaseVersion", "buildBetaDetail", "betaGroups", "betaAppReviewSubmission"}
 )
 
 type buildBetaDetailAttrs struct {
@@ -69,16 +72,22 @@ func betaReviewFrom(r *Resource) (BetaReviewSubmission, error) {
 
 // betaQuery is the compound read of a build's TestFlight side.
 func betaQuery() query {
+	return betaSummaryQuery(betaBuildIncludes).
+		set("fields[betaBuildLocalizations]", betaBuildLocalizationField...).
+		setInt("limit[betaBuildLocalizations]", 50)
+}
+
+// betaSummaryQuery is the compound read of includes (betaSummaryIncludes, or
+// betaQuery's base).
+func betaSummaryQuery(includes []string) query {
 	return query{}.
-		set("include", betaBuildIncludes...).
-		set("fields[builds]", with(buildFields, betaBuildIncludes...)...).
+		set("include", includes...).
+		set("fields[builds]", with(buildFields, includes...)...).
 		set("fields[preReleaseVersions]", "version", "platform").
 		set("fields[buildBetaDetails]", buildBetaDetailFields...).
 		set("fields[betaGroups]", betaGroupFields...).
-		set("fields[betaBuildLocalizations]", betaBuildLocalizationField...).
 		set("fields[betaAppReviewSubmissions]", betaReviewFields...).
-		setInt("limit[betaGroups]", 50).
-		setInt("limit[betaBuildLocalizations]", 50)
+		setInt("limit[betaGroups]", 50)
 }
 
 // betaBuildFrom assembles a BetaBuild from a build and the included resources.
@@ -158,6 +167,9 @@ type BetaBuildListOptions struct {
 	ValidOnly bool
 	// Limit caps the builds returned, newest first (1…200; 0 means 10).
 	Limit int
+	// Summary leaves out What to Test (Localizations stay empty): what a
+	// one-line summary such as /asc status needs.
+	Summary bool
 }
 
 // List returns builds newest first, each with its TestFlight side, in one
@@ -167,7 +179,11 @@ func (s *BetaBuildsService) List(ctx context.Context, opt BetaBuildListOptions) 
 	if limit <= 0 {
 		limit = 10
 	}
-	q := betaQuery().
+	q := betaQuery()
+	if opt.Summary {
+		q = betaSummaryQuery(betaSummaryIncludes)
+	}
+	q = q.
 		set("filter[app]", opt.AppID).
 		set("filter[version]", opt.Number).
 		set("sort", "-uploadedDate").

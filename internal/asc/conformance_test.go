@@ -312,6 +312,10 @@ func TestRequestsConformToSpec(t *testing.T) {
 			_, _, err := c.BetaBuilds.List(ctx, BetaBuildListOptions{AppID: "a1", Number: "4", ValidOnly: true, Limit: 500})
 			return err
 		}},
+		{"BetaBuilds.List summary", func() error {
+			_, _, err := c.BetaBuilds.List(ctx, BetaBuildListOptions{AppID: "a1", Limit: 1, Summary: true})
+			return err
+		}},
 		{"BetaBuilds.Locales", func() error { _, _, err := c.BetaBuilds.Locales(ctx, "a1"); return err }},
 		{"BetaBuilds.Detail", func() error { _, _, err := c.BetaBuilds.Detail(ctx, "b1"); return err }},
 		{"BetaBuilds.SetAutoNotify", func() error { _, _, err := c.BetaBuilds.SetAutoNotify(ctx, "d1", false); return err }},

@@ -393,21 +393,46 @@ func (s *Service) NotesForm(ctx context.Context, appID, versionID string) (*Vers
 	return v, prev, nil
 }
 
+// StatusReport is what /asc status shows about an app.
+type StatusReport struct {
+	// Live is the version on the App Store (nil: none yet).
+	Live *VersionView
+	// Flying are up to three versions on their way, newest first.
+	Flying []*VersionView
+	// TestFlight is the app's newest build with its TestFlight side, What
+	// to Test left out; a zero BetaBuild when the app has no build, nil when
+	// it could not be read (a failure there does not fail the status).
+	TestFlight *asc.BetaBuild
+}
+
 // Status reads what /asc status shows about app on platform in one round
-// trip (two requests at once): every version with its build and phased
-// release, and the open review submissions. It returns the live version and
-// up to three versions on their way, newest first.
-func (s *Service) Status(ctx context.Context, app asc.App, platform asc.Platform) (live *VersionView, flying []*VersionView, err error) {
+// trip (three requests at once): every version with its build and phased
+// release, the open review submissions, and the newest build's TestFlight
+// side (one compound request).
+func (s *Service) Status(ctx context.Context, app asc.App, platform asc.Platform) (StatusReport, error) {
 	return s.statusWith(ctx, s.ASCFor(app.ID), app, platform)
 }
 
 // statusWith is Status read with api (the key the caller chose for app).
-func (s *Service) statusWith(ctx context.Context, api *asc.Client, app asc.App, platform asc.Platform) (live *VersionView, flying []*VersionView, err error) {
+func (s *Service) statusWith(ctx context.Context, api *asc.Client, app asc.App, platform asc.Platform) (st StatusReport, err error) {
 	var (
 		details []asc.VersionDetail
 		open    []asc.ReviewSubmission
 	)
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		// A TestFlight line is not worth failing the status for.
+		bs, _, err := api.BetaBuilds.List(gctx, asc.BetaBuildListOptions{AppID: app.ID, Limit: 1, Summary: true})
+		switch {
+		case err != nil && gctx.Err() == nil:
+			s.log.Warn("reading the newest build's TestFlight side for status", "app", app.ID, "err", err)
+		case len(bs) > 0:
+			st.TestFlight = &bs[0]
+		case err == nil:
+			st.TestFlight = &asc.BetaBuild{}
+		}
+		return nil
+	})
 	g.Go(func() error {
 		var err error
 		if details, _, err = api.Versions.ListDetail(gctx, app.ID, platform); err != nil {
@@ -423,7 +448,7 @@ func (s *Service) statusWith(ctx context.Context, api *asc.Client, app asc.App, 
 		return nil
 	})
 	if err := g.Wait(); err != nil {
-		return nil, nil, err
+		return StatusReport{}, err
 	}
 	for _, d := range details { // newest first
 		v := &VersionView{App: app, AppCfg: s.AppConfig(app), Version: d.Version, Build: d.Build, Phased: d.Phased, FetchedAt: s.now()}
@@ -437,13 +462,14 @@ func (s *Service) statusWith(ctx context.Context, api *asc.Client, app asc.App, 
 				}
 			}
 		}
-		st := d.Version.State()
-		if st == asc.StateReadyForDistribution {
-			return v, flying, nil
+		state := d.Version.State()
+		if state == asc.StateReadyForDistribution {
+			st.Live = v
+			return st, nil
 		}
-		if st != asc.StateReplacedWithNewVersion && len(flying) < 3 {
-			flying = append(flying, v)
+		if state != asc.StateReplacedWithNewVersion && len(st.Flying) < 3 {
+			st.Flying = append(st.Flying, v)
 		}
 	}
-	return nil, flying, nil
+	return st, nil
 }

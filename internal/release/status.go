@@ -128,52 +128,52 @@ func isAppID(q string) bool {
 }
 
 // StatusOf is /asc status for the app a user named (see ResolveApp): the
-// resolved app, its live version and up to three on their way. With a fresh
+// resolved app, its live version, up to three on their way and its newest
+// build's TestFlight side. With a fresh
 // list of apps it costs Status's one round trip. Without one, the app the
 // last known list names is read at the same time as the fresh list, so it is
 // one round trip too unless the fresh list names another app. platform
 // gives the platform to read for an app.
-func (s *Service) StatusOf(ctx context.Context, query string, platform func(asc.App) asc.Platform) (app asc.App, live *VersionView, flying []*VersionView, err error) {
+func (s *Service) StatusOf(ctx context.Context, query string, platform func(asc.App) asc.Platform) (app asc.App, st StatusReport, err error) {
 	_, fresh := s.cachedAppList()
 	guess, api, guessed := s.guessApp(query)
 	if fresh || !guessed {
 		if app, _, err = s.ResolveApp(ctx, query); err != nil {
-			return asc.App{}, nil, nil, err
+			return asc.App{}, StatusReport{}, err
 		}
-		live, flying, err = s.Status(ctx, app, platform(app))
-		return app, live, flying, err
+		st, err = s.Status(ctx, app, platform(app))
+		return app, st, err
 	}
 
 	readCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
-		gLive   *VersionView
-		gFlying []*VersionView
-		gErr    error
-		wg      sync.WaitGroup
+		gSt  StatusReport
+		gErr error
+		wg   sync.WaitGroup
 	)
-	wg.Go(func() { gLive, gFlying, gErr = s.statusWith(readCtx, api, guess, platform(guess)) })
+	wg.Go(func() { gSt, gErr = s.statusWith(readCtx, api, guess, platform(guess)) })
 	app, _, err = s.ResolveApp(ctx, query)
 	if err != nil || app.ID != guess.ID || s.ASCFor(app.ID) != api {
 		cancel() // the guess was wrong (or nothing resolves): its reads are of no use
 	}
 	wg.Wait()
 	if err != nil {
-		return asc.App{}, nil, nil, err
+		return asc.App{}, StatusReport{}, err
 	}
 	if app.ID != guess.ID || s.ASCFor(app.ID) != api || gErr != nil {
 		if gErr != nil && app.ID == guess.ID {
 			s.log.Debug("reading the guessed app failed; reading it again", "app", app.ID, "err", gErr)
 		}
-		live, flying, err = s.Status(ctx, app, platform(app))
-		return app, live, flying, err
+		st, err = s.Status(ctx, app, platform(app))
+		return app, st, err
 	}
 	// The fresh list may spell the app differently from the old one.
 	cfg := s.AppConfig(app)
-	for _, v := range append([]*VersionView{gLive}, gFlying...) {
+	for _, v := range append([]*VersionView{gSt.Live}, gSt.Flying...) {
 		if v != nil {
 			v.App, v.AppCfg = app, cfg
 		}
 	}
-	return app, gLive, gFlying, nil
+	return app, gSt, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -22,6 +23,9 @@ type HomeApp struct {
 	Since      time.Time
 	CanRelease bool
 	Rev        int
+	// TestFlight is the app's newest build with its TestFlight side (zero:
+	// the app has no build; nil: not read, the line is left out).
+	TestFlight *asc.BetaBuild
 }
 
 // RenderHome renders the App Home tab: every watched app with its live
@@ -63,6 +67,9 @@ func RenderHome(apps []HomeApp, notice string, sandbox bool, now time.Time) slac
 		} else {
 			text += "\nIn flight: nothing"
 		}
+		if a.TestFlight != nil {
+			text += "\n" + strings.Replace(testFlightLine(a.TestFlight), "*TestFlight:*", "TestFlight:", 1)
+		}
 		blocks = append(blocks, slack.NewDividerBlock(), slack.NewSectionBlock(mrkdwn(truncate(text, 3000)), nil, nil, slack.SectionBlockOptionBlockID("home_app_"+a.App.ID)))
 		if v := a.InFlight; v != nil && a.CanRelease && v.Version.State() == asc.StatePendingDeveloperRelease && v.Version.ManualRelease() {
 			btn := button(actRelease, "Release "+v.Version.VersionString, v.Snapshot(a.Rev).Encode(), slack.StylePrimary)
@@ -88,8 +95,24 @@ func (b *Bot) publishHomeNotice(ctx context.Context, user, notice string) {
 	var apps []HomeApp
 	for _, w := range watched {
 		ha := HomeApp{App: w.App, Channel: w.Channel}
+		// The TestFlight line is read beside the versions, not after them.
+		var tf sync.WaitGroup
+		var newest *asc.BetaBuild
+		tf.Go(func() {
+			bs, _, err := b.rel.ASCFor(w.App.ID).BetaBuilds.List(ctx, asc.BetaBuildListOptions{AppID: w.App.ID, Limit: 1, Summary: true})
+			switch {
+			case err != nil:
+				b.log.Warn("reading the newest build's TestFlight side for App Home", "app", w.App.ID, "err", err)
+			case len(bs) > 0:
+				newest = &bs[0]
+			default:
+				newest = &asc.BetaBuild{}
+			}
+		})
 		vs, _, err := b.rel.ASCFor(w.App.ID).Versions.List(ctx, w.App.ID, &asc.VersionListOptions{Platform: b.appPlatform(w.App)})
 		if err != nil {
+			tf.Wait()
+			ha.TestFlight = newest
 			b.log.Warn("listing versions for App Home", "app", w.App.ID, "err", err)
 			apps = append(apps, ha)
 			continue
@@ -118,6 +141,8 @@ func (b *Bot) publishHomeNotice(ctx context.Context, user, notice string) {
 				}
 			}
 		}
+		tf.Wait()
+		ha.TestFlight = newest
 		apps = append(apps, ha)
 	}
 	view := RenderHome(apps, notice, b.sandbox, b.now())

@@ -30,7 +30,7 @@ func unreleased(s asc.AppVersionState) bool {
 }
 
 func (b *Bot) cmdStatus(ctx context.Context, cmd slack.SlashCommand, query string) error {
-	app, live, flying, err := b.rel.StatusOf(ctx, query, b.appPlatform)
+	app, st, err := b.rel.StatusOf(ctx, query, b.appPlatform)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (b *Bot) cmdStatus(ctx context.Context, cmd slack.SlashCommand, query strin
 	if b.pollStatus != nil {
 		poll = b.pollStatus.PollSummary(b.rel.KeyOf(app.ID))
 	}
-	b.reply(ctx, cmd, app.Name+" status", RenderStatus(app, live, flying, poll, b.now())...)
+	b.reply(ctx, cmd, app.Name+" status", RenderStatus(app, st.Live, st.Flying, st.TestFlight, poll, b.now())...)
 	return nil
 }
 
@@ -59,8 +59,10 @@ func versionSummary(v *release.VersionView, now time.Time) string {
 	return line
 }
 
-// RenderStatus renders /asc status.
-func RenderStatus(app asc.App, live *release.VersionView, flying []*release.VersionView, poll string, now time.Time) []slack.Block {
+// RenderStatus renders /asc status: the live version, the versions on their
+// way and the newest build's TestFlight line (tf nil: it could not be read,
+// the line is left out).
+func RenderStatus(app asc.App, live *release.VersionView, flying []*release.VersionView, tf *asc.BetaBuild, poll string, now time.Time) []slack.Block {
 	blocks := []slack.Block{slack.NewHeaderBlock(plain(truncate(app.Name+" · "+app.BundleID, 150)))}
 	liveText := "*Live:* none yet"
 	if live != nil {
@@ -72,6 +74,9 @@ func RenderStatus(app asc.App, live *release.VersionView, flying []*release.Vers
 	}
 	for _, v := range flying {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(truncate("*In flight:* "+versionSummary(v, now), 3000)), nil, nil))
+	}
+	if tf != nil {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(truncate(testFlightLine(tf), 3000)), nil, nil, slack.SectionBlockOptionBlockID("status_testflight")))
 	}
 	if poll != "" {
 		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(truncate(poll, 2000))))

@@ -181,6 +181,43 @@ func RenderTestFlightCard(v *beta.View, m TestFlightMeta, now time.Time) []slack
 	return blocks
 }
 
+// testFlightLine sums up the app's newest build's TestFlight side in one
+// line (/asc status and App Home): its internal and external state, beta
+// review and groups. A zero bb: the app has no build.
+func testFlightLine(bb *asc.BetaBuild) string {
+	if bb.Build.ID == "" {
+		return "*TestFlight:* no build yet"
+	}
+	b := bb.Build
+	line := "*TestFlight:* build " + b.Version
+	if b.MarketingVersion != "" {
+		line += " (" + b.MarketingVersion + ")"
+	}
+	switch {
+	case b.Expired:
+		return line + " · expired"
+	case b.ProcessingState != asc.BuildValid:
+		return line + " · " + b.ProcessingState.Label()
+	}
+	if d := bb.Detail; d != nil {
+		line += " · internal " + d.InternalState.Label() + " · external " + d.ExternalState.Label()
+	}
+	review := "not submitted"
+	if bb.Review != nil {
+		review = bb.Review.State.Label()
+	}
+	line += " · beta review " + review
+	var groups []string
+	for _, g := range bb.Groups {
+		groups = append(groups, g.Name)
+	}
+	slices.Sort(groups)
+	if len(groups) == 0 {
+		return line + " · in no group"
+	}
+	return line + " · in " + strings.Join(groups, ", ")
+}
+
 // tfFallback is the card's notification text (also what the old one-line
 // build notice said).
 func tfFallback(v *beta.View) string {
