@@ -17,7 +17,7 @@ const appleLatency = 400 * time.Millisecond
 // flowFigures are one run of the update flow, in Apple round trips and requests.
 type flowFigures struct {
 	card, attach, notesForm, notesSaved, submit, total float64
-	submitProgress                                     float64
+	submitProgress, cancel                             float64
 	requests, gets                                     int
 	statusCold, statusWarm, statusFirst                float64
 	statusColdReqs, statusWarmReqs, statusFirstReqs    int
@@ -27,7 +27,8 @@ type flowFigures struct {
 // App Store Connect request after 400 ms, with a person who presses each
 // button the moment it appears: /asc submit → attach build 4 → What's New →
 // save the form → Submit for review → "Waiting for Review" on the card; then
-// /asc status right after (warm), on the same bot just restarted on its
+// /asc status right after (warm), Cancel submission pressed until the card
+// shows the version withdrawn, /asc status on the same bot just restarted on its
 // database (cold: no app list in memory), and on a bot started for the first
 // time on an empty database (first run). It reports round trips
 // (elapsed / 400 ms) per step and requests per flow.
@@ -43,6 +44,7 @@ func BenchmarkUpdateFlow(b *testing.B) {
 		sum.notesSaved += f.notesSaved
 		sum.submit += f.submit
 		sum.submitProgress += f.submitProgress
+		sum.cancel += f.cancel
 		sum.total += f.total
 		sum.requests += f.requests
 		sum.gets += f.gets
@@ -61,6 +63,7 @@ func BenchmarkUpdateFlow(b *testing.B) {
 	b.ReportMetric(sum.submit/n, "rt-submit")
 	b.ReportMetric(sum.submitProgress/n, "rt-submit-progress")
 	b.ReportMetric(sum.total/n, "rt-waiting-for-review")
+	b.ReportMetric(sum.cancel/n, "rt-cancel")
 	b.ReportMetric(float64(sum.requests)/n, "req/flow")
 	b.ReportMetric(float64(sum.gets)/n, "get/flow")
 	b.ReportMetric(sum.statusCold/n, "rt-status-cold")
@@ -185,7 +188,15 @@ func runUpdateFlow(b *testing.B) flowFigures {
 
 	// /asc status, warm (the bot has just read this app).
 	f.statusWarm, f.statusWarmReqs = h.timeStatus(b)
+
+	press("cancel_submission")
+	f.cancel = step("Developer Rejected on the card", func() bool {
+		s, ok := h.cardSnapshot()
+		return ok && s.State == "DEVELOPER_REJECTED"
+	})
 	b.StopTimer()
+	h.sim.Tick() // Apple finishes cancelling: the bot's follow-up ends
+	h.waitFor("Submit back after the cancel", hasButton("submit"))
 	h.stop()
 
 	// /asc status on the same bot just restarted: nothing in memory, its
