@@ -61,6 +61,9 @@ type VersionDetail struct {
 	LocalizationsComplete bool
 	// Phased is the version's phased release, nil when it has none.
 	Phased *PhasedRelease
+	// App is the version's app as the same read included it (ListDetail),
+	// nil otherwise.
+	App *App
 }
 
 // versionDetailQuery is the include/fields/limit part of GetDetail and FindDetail.
@@ -226,12 +229,16 @@ func (s *AppsService) Overview(ctx context.Context, appID string) (*AppOverview,
 // first), each with its attached build and phased release, in one request a
 // page (localizations are not included):
 //
-//	GET /v1/apps/{id}/appStoreVersions?filter[platform]=…&include=build,appStoreVersionPhasedRelease&limit=200
+//	GET /v1/apps/{id}/appStoreVersions?filter[platform]=…&include=app,build,appStoreVersionPhasedRelease&limit=200
+//
+// The app comes along (VersionDetail.App): its name and bundle id as Apple
+// has them now, so a caller that named the app from an older list can check it.
 func (s *VersionsService) ListDetail(ctx context.Context, appID string, platform Platform) ([]VersionDetail, *Response, error) {
 	q := query{}.
 		set("filter[platform]", string(platform)).
-		set("include", "build", "appStoreVersionPhasedRelease").
-		set("fields[appStoreVersions]", with(versionFields, "build", "appStoreVersionPhasedRelease")...).
+		set("include", "app", "build", "appStoreVersionPhasedRelease").
+		set("fields[appStoreVersions]", with(versionFields, "app", "build", "appStoreVersionPhasedRelease")...).
+		set("fields[apps]", appFields...).
 		set("fields[builds]", buildFields...).
 		set("fields[appStoreVersionPhasedReleases]", "phasedReleaseState", "startDate", "totalPauseDuration", "currentDayNumber").
 		setInt("limit", 200)
@@ -248,6 +255,13 @@ func (s *VersionsService) ListDetail(ctx context.Context, appID string, platform
 			}
 			if d.Version.AppID == "" {
 				d.Version.AppID = appID
+			}
+			apps, _, _, err := related(doc, &rs[i], "app", "apps", appFrom)
+			if err != nil {
+				return err
+			}
+			if len(apps) == 1 {
+				d.App = &apps[0]
 			}
 			out = append(out, *d)
 		}

@@ -403,6 +403,9 @@ type StatusReport struct {
 	// to Test left out; a zero BetaBuild when the app has no build, nil when
 	// it could not be read (a failure there does not fail the status).
 	TestFlight *asc.BetaBuild
+	// App is the app as the versions' read included it (nil when the app
+	// has no version on the platform).
+	App *asc.App
 }
 
 // Status reads what /asc status shows about app on platform in one round
@@ -449,6 +452,12 @@ func (s *Service) statusWith(ctx context.Context, api *asc.Client, app asc.App, 
 	})
 	if err := g.Wait(); err != nil {
 		return StatusReport{}, err
+	}
+	for _, d := range details {
+		if d.App != nil {
+			st.App = d.App
+			break
+		}
 	}
 	for _, d := range details { // newest first
 		v := &VersionView{App: app, AppCfg: s.AppConfig(app), Version: d.Version, Build: d.Build, Phased: d.Phased, FetchedAt: s.now()}

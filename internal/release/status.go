@@ -3,6 +3,7 @@ package release
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 
 	"github.com/ascbot/ascbot/internal/asc"
@@ -11,12 +12,14 @@ import (
 // /asc status on a bot that has no fresh list of apps (just started, or idle
 // for longer than appListTTL) would cost two round trips: the list to
 // resolve the name, then the app's versions and submissions. Apps are
-// rarely renamed and never change id, so the last list the bot saw (kept in
-// memory past its TTL, and in bbolt across restarts) names the app well
-// enough to start reading it while the fresh list is read at the same time:
-// one round trip. The fresh list still decides; when it names another app
-// (renamed, moved to another key, deleted) the guess's reads are dropped and
-// the right app is read, or the closest names are answered.
+// rarely renamed and never change id, so the last complete list the bot saw
+// (kept in bbolt across restarts) names the app well enough to read it at
+// once; the read includes the app as Apple has it now, which decides. When
+// it no longer answers to the name (renamed, moved to another key, deleted)
+// the name is resolved against a fresh list: the right app is read, or the
+// closest names are answered. What the check cannot see is a second app of
+// the same name added since the last list (another team's): the list
+// refreshed by the next poll or command shows it.
 
 // appListMetaKey is the store meta key of the last complete list of apps.
 const appListMetaKey = "app_list"
@@ -95,7 +98,7 @@ func (s *Service) storedAppList() []storedApp {
 // guessApp names the one app query matches exactly (id, bundle id, name) in
 // the last list the bot saw, however old, with the key it was read with; an
 // app id the list does not hold is its own guess (with KeyOf's key).
-func (s *Service) guessApp(query string) (asc.App, *asc.Client, bool) {
+func (s *Service) guessApp(query string) (asc.App, string, bool) {
 	list := s.storedAppList()
 	apps := make([]asc.App, len(list))
 	keyOf := map[string]string{}
@@ -106,12 +109,16 @@ func (s *Service) guessApp(query string) (asc.App, *asc.Client, bool) {
 	exact := exactApps(query, apps)
 	if len(exact) != 1 {
 		if isAppID(query) { // an id needs no list to be read, only to be checked
-			return asc.App{ID: query}, s.ASCFor(query), true
+			return asc.App{ID: query}, s.KeyOf(query), true
 		}
-		return asc.App{}, nil, false
+		return asc.App{}, "", false
 	}
-	c, ok := s.keys.clients[keyOf[exact[0].ID]]
-	return exact[0], c, ok
+	key := keyOf[exact[0].ID]
+	if s.knowsKey(exact[0].ID) { // the YAML's (or a newer list's) key wins
+		key = s.KeyOf(exact[0].ID)
+	}
+	_, ok := s.keys.clients[key]
+	return exact[0], key, ok
 }
 
 // isAppID reports whether q looks like an App Store Connect app id (digits).
@@ -129,51 +136,43 @@ func isAppID(q string) bool {
 
 // StatusOf is /asc status for the app a user named (see ResolveApp): the
 // resolved app, its live version, up to three on their way and its newest
-// build's TestFlight side. With a fresh
-// list of apps it costs Status's one round trip. Without one, the app the
-// last known list names is read at the same time as the fresh list, so it is
-// one round trip too unless the fresh list names another app. platform
-// gives the platform to read for an app.
+// build's TestFlight side. With a fresh list of apps it costs Status's one
+// round trip. Without one, the app the last known list names (or the id
+// given) is read straight away, and the read itself checks the guess: the
+// versions' read includes the app as Apple has it now, and only when its id,
+// bundle id or name is still the one asked for is the answer given (one round
+// trip, no list). Otherwise (renamed, gone, key lost, no version to carry
+// the app) the name is resolved against a fresh list and that app read.
+// platform gives the platform to read for an app.
 func (s *Service) StatusOf(ctx context.Context, query string, platform func(asc.App) asc.Platform) (app asc.App, st StatusReport, err error) {
 	_, fresh := s.cachedAppList()
-	guess, api, guessed := s.guessApp(query)
-	if fresh || !guessed {
-		if app, _, err = s.ResolveApp(ctx, query); err != nil {
-			return asc.App{}, StatusReport{}, err
+	if !fresh {
+		if guess, key, ok := s.guessApp(query); ok {
+			gSt, gErr := s.statusWith(ctx, s.keys.clients[key], guess, platform(guess))
+			if gErr == nil && gSt.App != nil && gSt.App.ID == guess.ID && len(exactApps(query, []asc.App{*gSt.App})) == 1 {
+				app = *gSt.App
+				s.rememberApp(app)
+				s.keys.mu.Lock()
+				if _, known := s.keys.appKey[app.ID]; !known {
+					s.keys.appKey[app.ID] = key
+				}
+				s.keys.mu.Unlock()
+				cfg := s.AppConfig(app)
+				for _, v := range append([]*VersionView{gSt.Live}, gSt.Flying...) {
+					if v != nil {
+						v.App, v.AppCfg = app, cfg
+					}
+				}
+				return app, gSt, nil
+			}
+			if gErr != nil && !errors.Is(gErr, context.Canceled) {
+				s.log.Debug("reading the app the last list named failed; resolving the name afresh", "app", guess.ID, "err", gErr)
+			}
 		}
-		st, err = s.Status(ctx, app, platform(app))
-		return app, st, err
 	}
-
-	readCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		gSt  StatusReport
-		gErr error
-		wg   sync.WaitGroup
-	)
-	wg.Go(func() { gSt, gErr = s.statusWith(readCtx, api, guess, platform(guess)) })
-	app, _, err = s.ResolveApp(ctx, query)
-	if err != nil || app.ID != guess.ID || s.ASCFor(app.ID) != api {
-		cancel() // the guess was wrong (or nothing resolves): its reads are of no use
-	}
-	wg.Wait()
-	if err != nil {
+	if app, _, err = s.ResolveApp(ctx, query); err != nil {
 		return asc.App{}, StatusReport{}, err
 	}
-	if app.ID != guess.ID || s.ASCFor(app.ID) != api || gErr != nil {
-		if gErr != nil && app.ID == guess.ID {
-			s.log.Debug("reading the guessed app failed; reading it again", "app", app.ID, "err", gErr)
-		}
-		st, err = s.Status(ctx, app, platform(app))
-		return app, st, err
-	}
-	// The fresh list may spell the app differently from the old one.
-	cfg := s.AppConfig(app)
-	for _, v := range append([]*VersionView{gSt.Live}, gSt.Flying...) {
-		if v != nil {
-			v.App, v.AppCfg = app, cfg
-		}
-	}
-	return app, gSt, nil
+	st, err = s.Status(ctx, app, platform(app))
+	return app, st, err
 }
