@@ -13,6 +13,7 @@ import (
 )
 
 func TestBaselineIsSilent(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{apps: 2})
 	// A version already in review and a build still processing when the
 	// watch starts: recorded, not announced.
@@ -37,6 +38,7 @@ func TestBaselineIsSilent(t *testing.T) {
 }
 
 func TestReviewPathAnnouncedOncePerTransition(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	h.tick() // baseline: 1.1 PREPARE_FOR_SUBMISSION
 
@@ -88,6 +90,7 @@ func TestReviewPathAnnouncedOncePerTransition(t *testing.T) {
 }
 
 func TestIdleTickReadsOneRequestPerApp(t *testing.T) {
+	t.Parallel()
 	const apps = 3
 	h := newHarness(t, harnessConfig{apps: apps})
 	h.submit(h.app) // an open submission must not cost extra requests either
@@ -112,6 +115,7 @@ func TestIdleTickReadsOneRequestPerApp(t *testing.T) {
 }
 
 func TestWatchesChangedRereadsTheWatchedSet(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{apps: 2})
 	h.tick()
 	h.sim.ResetRequests()
@@ -141,6 +145,7 @@ func TestWatchesChangedRereadsTheWatchedSet(t *testing.T) {
 }
 
 func TestRejectionFillsItems(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		state asc.AppVersionState
 	}{
@@ -179,6 +184,7 @@ func TestRejectionFillsItems(t *testing.T) {
 }
 
 func TestBuildsAnnouncedOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	processing := h.sim.AddBuild(h.app.ID, ascsim.BuildSeed{Version: "3", MarketingVersion: "1.1", ProcessingState: "PROCESSING"})
 	failing := h.sim.AddBuild(h.app.ID, ascsim.BuildSeed{Version: "4", MarketingVersion: "1.1", ProcessingState: "PROCESSING"})
@@ -225,6 +231,7 @@ func TestBuildsAnnouncedOnce(t *testing.T) {
 }
 
 func TestNotifierErrorRetriedNextTick(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	h.tick()
 	h.submit(h.app)
@@ -264,6 +271,7 @@ func TestNotifierErrorRetriedNextTick(t *testing.T) {
 }
 
 func TestRestartBetweenTransitions(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	h.tick()
 	h.submit(h.app)
@@ -293,6 +301,7 @@ func TestRestartBetweenTransitions(t *testing.T) {
 // The restarted watcher records the transition without announcing it again,
 // and announces the next one.
 func TestCrashAfterClaimDoesNotReannounce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	h.tick()
 	before := h.seen(h.app.ID, h.app.VersionID)
@@ -321,6 +330,7 @@ func TestCrashAfterClaimDoesNotReannounce(t *testing.T) {
 // states twice (rejected, resubmitted) is announced both times: the notice
 // key names the recorded state it starts from, not only the states.
 func TestSameTransitionAgainIsAnnounced(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	h.tick()
 	h.submit(h.app)
@@ -342,6 +352,7 @@ func TestSameTransitionAgainIsAnnounced(t *testing.T) {
 }
 
 func TestRateLimited429ThenSuccess(t *testing.T) {
+	t.Parallel()
 	clock := testclock.New(time.Now())
 	h := newHarness(t, harnessConfig{watchOpt: func(o *Options) { o.Clock = clock.Now }})
 	h.tick()
@@ -377,6 +388,7 @@ func TestRateLimited429ThenSuccess(t *testing.T) {
 }
 
 func TestStretchedWhenBudgetIsLow(t *testing.T) {
+	t.Parallel()
 	clock := testclock.New(time.Now())
 	h := newHarness(t, harnessConfig{
 		apps:     2,
@@ -419,6 +431,7 @@ func TestStretchedWhenBudgetIsLow(t *testing.T) {
 }
 
 func TestNotStretchedWithPlentyOfBudget(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{watchOpt: func(o *Options) { o.Schedule = "@every 2m" }})
 	h.tick()
 	st := h.w.Status()
@@ -443,6 +456,7 @@ func TestNotStretchedWithPlentyOfBudget(t *testing.T) {
 // produced (a submit) is recorded silently; the next change starts from it.
 // A state Apple moved on to meanwhile is not acknowledged and still announced.
 func TestAcknowledgedActionIsNotAnnouncedAgain(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	h.tick() // baseline: PREPARE_FOR_SUBMISSION
 	h.submit(h.app)
@@ -477,6 +491,7 @@ func TestAcknowledgedActionIsNotAnnouncedAgain(t *testing.T) {
 // replace the poll's, or the next poll would announce Ready for
 // Distribution again.
 func TestLateAcknowledgeDoesNotUndoANewerState(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	h.tick() // baseline: PREPARE_FOR_SUBMISSION
 	h.must(h.sim.SetVersionState(h.app.VersionID, "PROCESSING_FOR_DISTRIBUTION"))
@@ -505,6 +520,7 @@ func TestLateAcknowledgeDoesNotUndoANewerState(t *testing.T) {
 // requests in a minute for one app), counts the failures for /healthz, and
 // polls on schedule again after a good tick.
 func TestFailingPollsBackOffAcrossTicks(t *testing.T) {
+	t.Parallel()
 	clock := testclock.New(time.Now())
 	h := newHarness(t, harnessConfig{apps: 2, watchOpt: func(o *Options) { o.Clock = clock.Now }})
 	h.tick()
@@ -545,6 +561,7 @@ func TestFailingPollsBackOffAcrossTicks(t *testing.T) {
 // A 429 whose X-Rate-Limit says user-hour-rem:0 but whose Retry-After says
 // 60 s pauses polling for 60 s, not for the hour.
 func TestRetryAfterBeforeEmptyHourlyBudget(t *testing.T) {
+	t.Parallel()
 	clock := testclock.New(time.Now())
 	h := newHarness(t, harnessConfig{watchOpt: func(o *Options) { o.Clock = clock.Now; o.Schedule = "@every 10s" }})
 	h.tick()

@@ -14,6 +14,7 @@ import (
 )
 
 func TestEffectiveInterval(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name                   string
 		interval               time.Duration
@@ -40,6 +41,7 @@ func TestEffectiveInterval(t *testing.T) {
 }
 
 func TestShortDuration(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   time.Duration
 		want string
@@ -63,6 +65,7 @@ func TestShortDuration(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	base := h.opts
 	base.Store, base.Release = h.store, h.rel
@@ -111,6 +114,7 @@ func TestNewValidates(t *testing.T) {
 // recorded (a slow poll overtaken by a webhook) must not be announced as a
 // step backwards.
 func TestStaleObservationDropped(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	h.tick()
 	h.submit(h.app)
@@ -137,6 +141,7 @@ func TestStaleObservationDropped(t *testing.T) {
 }
 
 func TestDraftSubmissionIsSilentThenSubmitAnnounced(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	h.tick()
 	ctx := context.Background()
@@ -161,6 +166,7 @@ func TestDraftSubmissionIsSilentThenSubmitAnnounced(t *testing.T) {
 }
 
 func TestSubmissionOnlyChangeAnnouncedWithItems(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	h.tick()
 	subID := h.submit(h.app)
@@ -187,6 +193,7 @@ func TestSubmissionOnlyChangeAnnouncedWithItems(t *testing.T) {
 // linkage, one Submissions.ListOpen per app resolves them, and the answer is
 // cached so idle ticks stay at one request.
 func TestListOpenFallback(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	subID := h.submit(h.app)
 	ctx := context.Background()
@@ -220,6 +227,7 @@ func TestListOpenFallback(t *testing.T) {
 }
 
 func TestPickSubmission(t *testing.T) {
+	t.Parallel()
 	subs := []asc.ReviewSubmission{
 		{ID: "old", VersionID: "v1", State: asc.SubmissionComplete},
 		{ID: "other", VersionID: "v2", State: asc.SubmissionWaitingForReview},
@@ -272,6 +280,7 @@ func (m *pollMetrics) RateRemaining(key string, n int) {
 var _ PollMetrics = (*metrics.Metrics)(nil)
 
 func TestPollMetricsReported(t *testing.T) {
+	t.Parallel()
 	m := &pollMetrics{}
 	h := newHarness(t, harnessConfig{watchOpt: func(o *Options) { o.Metrics = m }})
 	h.tick()

@@ -56,6 +56,7 @@ func (h *harness) settle() { h.w.bg.Wait() }
 func (h *harness) secret(appID string) string { return testSecret + appID }
 
 func TestWebhookVersionAnnouncesOnceWithinASecond(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	h.tick()
 	h.submit(h.app)
@@ -107,6 +108,7 @@ func TestWebhookVersionAnnouncesOnceWithinASecond(t *testing.T) {
 }
 
 func TestWebhookRejected(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{apps: 2})
 	h.tick()
 	h.submit(h.app)
@@ -174,6 +176,7 @@ func TestWebhookRejected(t *testing.T) {
 }
 
 func TestWebhookForUnwatchedAppIgnored(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	// A second app the key sees, with a secret, but no channel: not watched.
 	extra := h.seedApp(7)
@@ -194,6 +197,7 @@ func TestWebhookForUnwatchedAppIgnored(t *testing.T) {
 }
 
 func TestWebhookBuildUpload(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	b := h.sim.AddBuild(h.app.ID, ascsim.BuildSeed{Version: "7", MarketingVersion: "1.1", ProcessingState: "PROCESSING"})
 	h.tick()
@@ -219,6 +223,7 @@ func TestWebhookBuildUpload(t *testing.T) {
 // TestPollAndWebhookRace: the poller and a webhook see the same change at
 // the same time, over many transitions: each is announced exactly once.
 func TestPollAndWebhookRace(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	h.tick()
 	h.submit(h.app)
@@ -339,6 +344,7 @@ func TestStopBoundedByContext(t *testing.T) {
 // re-read (two at most: one more when a delivery lands while the first
 // runs), not 1,000 App Store Connect requests and ~1,500 goroutines.
 func TestWebhookReplayIsCoalesced(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	h.tick()
 	h.submit(h.app)
@@ -374,6 +380,7 @@ func TestWebhookReplayIsCoalesced(t *testing.T) {
 // TestWebhookTestFlightRereadsCards: a TestFlight state webhook re-reads the
 // TestFlight cards at once (AlsoTick), without waiting for the schedule.
 func TestWebhookTestFlightRereadsCards(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	h := newHarness(t, harnessConfig{watchOpt: func(o *Options) {
 		o.AlsoTick = func(context.Context) error { calls.Add(1); return nil }
