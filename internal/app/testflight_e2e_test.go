@@ -453,3 +453,45 @@ func TestTestFlightOldBuildIsABaseline(t *testing.T) {
 		t.Fatalf("the new beta review was announced %d times", n)
 	}
 }
+
+// TestTestFlightCardRedrawnOnlyWhenItChanges: every poll used to rewrite
+// every TestFlight card (a chat.update, and a new revision on its buttons)
+// whether or not anything had changed at Apple — hundreds of updates a
+// minute with a short poll. Now an unchanged card is left alone and a
+// change is drawn on the next poll.
+func TestTestFlightCardRedrawnOnlyWhenItChanges(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.writeYAML("%s", tfYAML(h))
+	h.start()
+	h.pollTestFlight()
+	if err := h.sim.SetBuildState(h.ids.Build5ID, "VALID"); err != nil {
+		t.Fatal(err)
+	}
+	h.pollTestFlight()
+	card := h.mustTFCard("5")
+	updates := func() int {
+		n := 0
+		for _, c := range h.slack.Calls("chat.update") {
+			if c.Param("ts") == card.TS {
+				n++
+			}
+		}
+		return n
+	}
+	h.pollTestFlight() // the first poll after the post may still draw it once
+	before := updates()
+	for range 5 {
+		h.pollTestFlight()
+	}
+	if n := updates() - before; n != 0 {
+		t.Errorf("%d chat.updates of an unchanged TestFlight card over 5 polls, want 0", n)
+	}
+	if err := h.sim.ExpireBuild(h.ids.Build5ID); err != nil {
+		t.Fatal(err)
+	}
+	h.pollTestFlight()
+	if n := updates() - before; n != 1 {
+		t.Errorf("%d chat.updates after the build expired, want 1", n)
+	}
+}

@@ -95,6 +95,7 @@ type Bot struct {
 	pollStatus PollStatus
 	beta       *beta.Service
 	tfLatest   sync.Map // tfKey → *beta.View last drawn, for progress on a press
+	tfDrawn    sync.Map // tfKey → tfDrawing of the card as last drawn (no step in progress)
 
 	inflight  sync.WaitGroup
 	busy      atomic.Int64 // handlers running, for Busy

@@ -2,6 +2,8 @@ package slackui
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -78,6 +80,7 @@ func (b *Bot) showTestFlightCard(ctx context.Context, channel, user, appID, buil
 		}
 		b.audit(user, "show-testflight-card", appID, beta.BuildName(v.Build.Build), "ok", "card in "+channel)
 	}
+	b.tfDrawn.Store(tfKey(appID, buildID), b.tfDrawing(v))
 	// A build's first card records what it shows as the baseline: bringing
 	// up an old build's card announces nothing that happened before it.
 	b.tfNotices(ctx, card, v, !exists)
@@ -100,7 +103,20 @@ func (b *Bot) refreshTestFlightCard(ctx context.Context, appID, buildID string) 
 		unlock()
 		return nil, store.BetaCard{}, err
 	}
-	b.tfLatest.Store(tfKey(appID, buildID), v)
+	key := tfKey(appID, buildID)
+	b.tfLatest.Store(key, v)
+	drawing := b.tfDrawing(v)
+	if last, ok := b.tfDrawn.Load(key); ok && last == drawing {
+		// Nothing on the card changed: no chat.update, and the buttons keep
+		// their revision (every poll used to redraw every card).
+		card, _, err := b.store.GetBetaCard(appID, buildID)
+		unlock()
+		if err != nil {
+			return v, card, err
+		}
+		b.tfNotices(ctx, card, v, false)
+		return v, card, nil
+	}
 	card, err := b.store.UpdateBetaCard(appID, buildID, func(c *store.BetaCard) error {
 		c.Rev++
 		c.Done = v.Build.Build.Expired || v.InternalState() == asc.InternalExpired
@@ -111,12 +127,27 @@ func (b *Bot) refreshTestFlightCard(ctx context.Context, appID, buildID string) 
 		m.Rev = card.Rev
 		err = b.posters.update(ctx, card.Channel, card.TS, slack.MsgOptionBlocks(RenderTestFlightCard(v, m, b.now())...), slack.MsgOptionText(tfFallback(v), false))
 	}
+	if err == nil {
+		b.tfDrawn.Store(key, drawing)
+	}
 	unlock()
 	if err != nil {
 		return v, card, err
 	}
 	b.tfNotices(ctx, card, v, false)
 	return v, card, nil
+}
+
+// tfDrawing identifies what a TestFlight card shows, apart from the
+// revision its buttons carry: two equal drawings need no chat.update.
+type tfDrawing [sha256.Size]byte
+
+func (b *Bot) tfDrawing(v *beta.View) tfDrawing {
+	raw, err := json.Marshal(RenderTestFlightCard(v, b.tfMeta(), b.now()))
+	if err != nil {
+		return tfDrawing{} // never equal to a real drawing: the card is redrawn
+	}
+	return sha256.Sum256(raw)
 }
 
 // tfNotices posts what changed since the card last looked, once each (a
@@ -443,6 +474,8 @@ func (b *Bot) tfPending(ctx context.Context, cb slack.InteractionCallback, appID
 			m.Pending = text
 			v := x.(*beta.View)
 			err = b.posters.update(ctx, card.Channel, card.TS, slack.MsgOptionBlocks(RenderTestFlightCard(v, m, b.now())...), slack.MsgOptionText(tfFallback(v), false))
+			// The card now shows the step: whatever comes next redraws it.
+			b.tfDrawn.Delete(tfKey(appID, buildID))
 		}
 		unlock()
 		if err == nil && has {
