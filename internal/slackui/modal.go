@@ -165,6 +165,47 @@ func RenderNotesModal(v *release.VersionView, prev, draft map[string]string, ask
 	return req
 }
 
+// twoBoxes names the two inputs a locale's text is typed in: Slack holds
+// 3000 characters in one input, Apple takes 4000, so the second box
+// continues the first. What's New and What to Test both use them.
+type twoBoxes struct{ first, more string } // block id prefixes, + locale
+
+var (
+	notesBoxes = twoBoxes{blockNotes, blockMore}
+	tfBoxes    = twoBoxes{blockTFNotes, blockTFMore}
+)
+
+// read joins each locale's two boxes as typed.
+func (bx twoBoxes) read(vals map[string]map[string]slack.BlockAction, locales []string) map[string]string {
+	out := make(map[string]string, len(locales))
+	for _, loc := range locales {
+		out[loc] = strings.TrimSpace(vals[bx.first+loc][inputText].Value + vals[bx.more+loc][inputText].Value)
+	}
+	return out
+}
+
+// errorBlock is the input an error about loc's text is shown under: the
+// second box when the text reaches into it.
+func (bx twoBoxes) errorBlock(vals map[string]map[string]slack.BlockAction, loc string) string {
+	if vals[bx.more+loc][inputText].Value != "" {
+		return bx.more + loc
+	}
+	return bx.first + loc
+}
+
+// yesNo reads the export-compliance radio answer; nil when unanswered.
+func yesNo(a slack.BlockAction) *bool {
+	switch a.SelectedOption.Value {
+	case "yes":
+		t := true
+		return &t
+	case "no":
+		f := false
+		return &f
+	}
+	return nil
+}
+
 // notesInput is a parsed notes modal submission.
 type notesInput struct {
 	Meta       notesMeta
@@ -183,32 +224,19 @@ func parseNotes(view slack.View) (notesInput, map[string]string, error) {
 	if view.State != nil {
 		vals = view.State.Values
 	}
-	in.Notes = map[string]string{}
-	for _, loc := range in.Meta.Locales {
-		in.Notes[loc] = strings.TrimSpace(vals[blockNotes+loc][inputText].Value + vals[blockMore+loc][inputText].Value)
-	}
+	in.Notes = notesBoxes.read(vals, in.Meta.Locales)
 	if same := vals[blockSameForAll]["same"]; len(same.SelectedOptions) > 0 {
 		for loc := range in.Notes {
 			in.Notes[loc] = in.Notes[in.Meta.Primary]
 		}
 	}
 	if in.Meta.AskEnc {
-		switch vals[blockEncryption]["answer"].SelectedOption.Value {
-		case "yes":
-			t := true
-			in.Encryption = &t
-		case "no":
-			f := false
-			in.Encryption = &f
-		}
+		in.Encryption = yesNo(vals[blockEncryption]["answer"])
 	}
 	errs := map[string]string{}
 	if !in.Meta.First {
 		for loc, msg := range release.ValidateNotes(in.Notes, true) {
-			block := blockNotes + loc
-			if len(vals[blockMore+loc][inputText].Value) > 0 {
-				block = blockMore + loc
-			}
+			block := notesBoxes.errorBlock(vals, loc)
 			if len(vals[blockSameForAll]["same"].SelectedOptions) > 0 && loc != in.Meta.Primary {
 				// Every locale copies the primary one: point at the primary input.
 				loc = in.Meta.Primary

@@ -306,19 +306,9 @@ func parseWhatToTest(view slack.View) (tfNotesInput, map[string]string, error) {
 	if view.State != nil {
 		vals = view.State.Values
 	}
-	in.Texts = map[string]string{}
-	for _, loc := range in.Meta.Locales {
-		in.Texts[loc] = strings.TrimSpace(vals[blockTFNotes+loc][inputText].Value + vals[blockTFMore+loc][inputText].Value)
-	}
+	in.Texts = tfBoxes.read(vals, in.Meta.Locales)
 	if in.Meta.AskEnc {
-		switch vals[blockTFEnc]["answer"].SelectedOption.Value {
-		case "yes":
-			t := true
-			in.Encryption = &t
-		case "no":
-			f := false
-			in.Encryption = &f
-		}
+		in.Encryption = yesNo(vals[blockTFEnc]["answer"])
 	}
 	errs := map[string]string{}
 	bad := beta.ValidateWhatToTest(in.Texts)
@@ -328,11 +318,7 @@ func parseWhatToTest(view slack.View) (tfNotesInput, map[string]string, error) {
 	}
 	slices.Sort(locs)
 	for _, loc := range locs {
-		block := blockTFNotes + loc
-		if vals[blockTFMore+loc][inputText].Value != "" {
-			block = blockTFMore + loc
-		}
-		errs[block] = bad[loc]
+		errs[tfBoxes.errorBlock(vals, loc)] = bad[loc]
 	}
 	return in, errs, nil
 }
