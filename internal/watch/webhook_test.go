@@ -9,7 +9,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
+	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -341,8 +342,9 @@ func TestStopBoundedByContext(t *testing.T) {
 }
 
 // One captured, correctly signed delivery replayed 500 times triggers one
-// re-read (two at most: one more when a delivery lands while the first
-// runs), not 1,000 App Store Connect requests and ~1,500 goroutines.
+// re-read, and one more for the deliveries that land while the first runs
+// (they may carry news the running read missed): 4 requests, not 1,000
+// App Store Connect requests and ~1,500 goroutines.
 func TestWebhookReplayIsCoalesced(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessConfig{})
@@ -350,31 +352,85 @@ func TestWebhookReplayIsCoalesced(t *testing.T) {
 	h.submit(h.app)
 	body := versionEventBody(h.app.VersionID, "PREPARE_FOR_SUBMISSION", "WAITING_FOR_REVIEW")
 	sig := sign(h.secret(h.app.ID), body)
+	// The first re-read announces and waits in the notifier: half the
+	// deliveries land before it starts, half while it runs, whatever the
+	// machine's speed (on the clock alone, a loaded machine spreads the
+	// deliveries over the window and both re-reads, and rightly gets a third).
+	release, entered := make(chan struct{}), make(chan struct{}, 1)
+	h.rec.mu.Lock()
+	h.rec.block, h.rec.entered = release, entered
+	h.rec.mu.Unlock()
 	h.sim.ResetRequests()
-	before := runtime.NumGoroutine()
-	var wg sync.WaitGroup
-	for i := range 500 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if code := h.post(http.MethodPost, body, sig); code != http.StatusOK {
-				t.Errorf("delivery %d: status %d", i, code)
-			}
-		}()
+	// The deliveries run under a label of their own, which every goroutine
+	// they start inherits; each delivery's goroutine drops it before it
+	// reports done. runtime.NumGoroutine would count the other parallel
+	// tests' goroutines too.
+	run := fmt.Sprint(deliveryLabel.Add(1))
+	labels := pprof.Labels("webhook-deliveries", run)
+	deliver := func(n int) {
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				pprof.Do(context.Background(), labels, func(context.Context) {
+					if code := h.post(http.MethodPost, body, sig); code != http.StatusOK {
+						t.Errorf("delivery %d: status %d", i, code)
+					}
+				})
+			})
+		}
+		wg.Wait()
 	}
-	wg.Wait()
-	working := runtime.NumGoroutine() - before // the deliveries are done: what is left is webhook work
+	deliver(250)
+	select {
+	case <-entered: // the first re-read is running
+	case <-time.After(10 * time.Second):
+		close(release)
+		t.Fatal("no re-read reached the notifier within 10s of 250 deliveries")
+	}
+	deliver(250)
+	working := goroutinesLabelled(t, "webhook-deliveries", run) // the deliveries are done: what is left is webhook work
+	close(release)
 	h.settle()
 	if working > 10 {
 		t.Errorf("%d goroutines doing webhook work after 500 deliveries of one event", working)
 	}
 	// One re-read is two requests (the version, then its open submissions).
-	if n := len(h.sim.Requests()); n > 4 {
-		t.Errorf("%d App Store Connect requests for one event delivered 500 times, want at most 4", n)
+	if n := len(h.sim.Requests()); n != 4 {
+		t.Errorf("%d App Store Connect requests for one event delivered 500 times, want 4 (two re-reads)", n)
 	}
 	if evs := h.rec.Versions(); len(evs) != 1 {
 		t.Errorf("announced %d times, want once: %+v", len(evs), evs)
 	}
+}
+
+// deliveryLabel makes each run's goroutine label unique (-count, parallel tests).
+var deliveryLabel atomic.Int64
+
+// goroutinesLabelled counts the live goroutines whose only label is
+// key=value, read from the goroutine profile.
+func goroutinesLabelled(t *testing.T, key, value string) int {
+	t.Helper()
+	wantLine := fmt.Sprintf("# labels: {%q:%q}", key, value)
+	var prof bytes.Buffer
+	if err := pprof.Lookup("goroutine").WriteTo(&prof, 1); err != nil {
+		t.Fatalf("goroutine profile: %v", err)
+	}
+	// Records read "<count> @ <pcs>", then "# labels: {...}" when labelled.
+	n, count := 0, 0
+	for line := range strings.Lines(prof.String()) {
+		line = strings.TrimSpace(line)
+		if c, _, ok := strings.Cut(line, " @ "); ok {
+			var err error
+			if count, err = strconv.Atoi(c); err != nil {
+				t.Fatalf("goroutine profile record %q: %v", line, err)
+			}
+			continue
+		}
+		if line == wantLine {
+			n += count
+		}
+	}
+	return n
 }
 
 // TestWebhookTestFlightRereadsCards: a TestFlight state webhook re-reads the
