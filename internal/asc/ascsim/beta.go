@@ -516,28 +516,9 @@ func (s *Server) buildGroups(c *reqCtx, add bool) (any, *apiError) {
 	if b == nil {
 		return nil, notFound(tBuilds, c.id)
 	}
-	var pairs [][2]string
-	var errs []*apiError
-	for i, id := range c.body.Many {
-		ptr := fmt.Sprintf("/data/%d", i)
-		g := s.beta().groups[id.ID]
-		if g == nil {
-			errs = append(errs, relInvalid(fmt.Sprintf("There is no resource of type 'betaGroups' with id '%s'", id.ID), ptr))
-			continue
-		}
-		if add {
-			if e := s.checkBuildForGroup(b, g, c.now, ptr); e != nil {
-				errs = append(errs, e)
-				continue
-			}
-		}
-		pairs = append(pairs, [2]string{b.id, g.id})
-	}
-	if len(errs) > 0 {
-		return nil, merge(errs)
-	}
-	s.linkBuilds(pairs, add)
-	return nil, nil
+	return s.relink(c, add, func(id string) (*build, *betaGroup, string) {
+		return b, s.beta().groups[id], "betaGroups"
+	})
 }
 
 func (s *Server) betaGroupAddBuilds(c *reqCtx) (any, *apiError) {
@@ -553,13 +534,23 @@ func (s *Server) groupBuilds(c *reqCtx, add bool) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
+	return s.relink(c, add, func(id string) (*build, *betaGroup, string) {
+		return s.st.builds[id], g, "builds"
+	})
+}
+
+// relink adds or removes the build↔group links a relationship request names,
+// from either side: pair gives the build and group for each id in the body
+// (nil where that id names nothing, with the body's resource type). Every
+// refusal is reported at once, and nothing changes unless all are valid.
+func (s *Server) relink(c *reqCtx, add bool, pair func(id string) (*build, *betaGroup, string)) (any, *apiError) {
 	var pairs [][2]string
 	var errs []*apiError
 	for i, id := range c.body.Many {
 		ptr := fmt.Sprintf("/data/%d", i)
-		b := s.st.builds[id.ID]
-		if b == nil {
-			errs = append(errs, relInvalid(fmt.Sprintf("There is no resource of type 'builds' with id '%s'", id.ID), ptr))
+		b, g, typ := pair(id.ID)
+		if b == nil || g == nil {
+			errs = append(errs, relInvalid(fmt.Sprintf("There is no resource of type '%s' with id '%s'", typ, id.ID), ptr))
 			continue
 		}
 		if add {

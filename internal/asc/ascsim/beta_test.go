@@ -176,3 +176,25 @@ func TestBetaControlAPI(t *testing.T) {
 		t.Fatalf("state = %s", bv.ExternalState)
 	}
 }
+
+// TestBetaRelinkUnknownIDs: an id in a build↔group relationship body that
+// names nothing is refused from either side, naming the body's resource
+// type, and no link is made.
+func TestBetaRelinkUnknownIDs(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t).seed()
+	d := h.demo
+	for _, tc := range []struct{ path, typ string }{
+		{"/v1/builds/" + d.Build4ID + "/relationships/betaGroups", "betaGroups"},
+		{"/v1/betaGroups/" + d.InternalGroupID + "/relationships/builds", "builds"},
+	} {
+		e := h.do("POST", tc.path, map[string]any{"data": []any{link(tc.typ, "nope")["data"]}}).
+			firstErr(t, 409, "ENTITY_ERROR.RELATIONSHIP.INVALID")
+		if want := "There is no resource of type '" + tc.typ + "' with id 'nope'"; e["detail"] != want {
+			t.Errorf("%s: detail = %v, want %q", tc.path, e["detail"], want)
+		}
+	}
+	if bv, _ := h.srv.BetaBuild(d.Build4ID); len(bv.GroupIDs) != 0 {
+		t.Errorf("build 4 is in groups %v after refused requests", bv.GroupIDs)
+	}
+}
