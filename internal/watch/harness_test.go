@@ -27,12 +27,11 @@ type recorder struct {
 	calls    int           // every call, failed or not
 	block    chan struct{} // when set, calls wait for it to close (or ctx)
 	entered  chan struct{} // when set, receives once per call on entry
-	notified chan struct{} // receives once per recorded event (buffered)
 }
 
 var errSlackDown = errors.New("slack is down")
 
-func newRecorder() *recorder { return &recorder{notified: make(chan struct{}, 100)} }
+func newRecorder() *recorder { return &recorder{} }
 
 func (r *recorder) enter(ctx context.Context) error {
 	r.mu.Lock()
@@ -65,7 +64,6 @@ func (r *recorder) VersionChanged(ctx context.Context, e VersionEvent) error {
 	r.mu.Lock()
 	r.versions = append(r.versions, e)
 	r.mu.Unlock()
-	r.notified <- struct{}{}
 	return nil
 }
 
@@ -76,7 +74,6 @@ func (r *recorder) BuildChanged(ctx context.Context, e BuildEvent) error {
 	r.mu.Lock()
 	r.builds = append(r.builds, e)
 	r.mu.Unlock()
-	r.notified <- struct{}{}
 	return nil
 }
 
@@ -96,27 +93,6 @@ func (r *recorder) failNext(n int) {
 	r.mu.Lock()
 	r.fail = n
 	r.mu.Unlock()
-}
-
-// drain forgets notifications signalled so far.
-func (r *recorder) drain() {
-	for {
-		select {
-		case <-r.notified:
-		default:
-			return
-		}
-	}
-}
-
-// waitNotified waits for one more recorded event.
-func (r *recorder) waitNotified(t *testing.T, within time.Duration) {
-	t.Helper()
-	select {
-	case <-r.notified:
-	case <-time.After(within):
-		t.Fatalf("no notification within %v", within)
-	}
 }
 
 // harness wires the real simulator, client, store, release service and a

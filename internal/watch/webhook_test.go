@@ -56,7 +56,11 @@ func (h *harness) settle() { h.w.bg.Wait() }
 
 func (h *harness) secret(appID string) string { return testSecret + appID }
 
-func TestWebhookVersionAnnouncesOnceWithinASecond(t *testing.T) {
+// TestWebhookVersionAnnouncesOnce: a webhook is announced by its own re-read
+// (after the coalescing window, webhookWindow), once, and neither the poller
+// nor a redelivery repeats it. The test waits on the watcher's work, not on
+// a wall-clock deadline.
+func TestWebhookVersionAnnouncesOnce(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	h.tick()
@@ -65,7 +69,7 @@ func TestWebhookVersionAnnouncesOnceWithinASecond(t *testing.T) {
 	if code := h.post(http.MethodPost, body, sign(h.secret(h.app.ID), body)); code != http.StatusOK {
 		t.Fatalf("status = %d, want 200", code)
 	}
-	h.rec.waitNotified(t, time.Second)
+	h.settle() // the webhook's re-read, after its coalescing window
 	evs := h.rec.Versions()
 	if len(evs) != 1 || evs[0].Source != SourceWebhook || evs[0].From != asc.StatePrepareForSubmission ||
 		evs[0].To != asc.StateWaitingForReview || evs[0].SubTo != asc.SubmissionWaitingForReview || evs[0].SubmissionID == "" ||
@@ -92,12 +96,11 @@ func TestWebhookVersionAnnouncesOnceWithinASecond(t *testing.T) {
 	// Approval by webhook: the submission completing is read too, so the
 	// poller finds nothing left to say.
 	h.must(h.sim.Approve(h.app.VersionID))
-	h.rec.drain()
 	body = versionEventBody(h.app.VersionID, "IN_REVIEW", "PENDING_DEVELOPER_RELEASE")
 	if code := h.post(http.MethodPost, body, sign(h.secret(h.app.ID), body)); code != http.StatusOK {
 		t.Fatalf("status = %d", code)
 	}
-	h.rec.waitNotified(t, time.Second)
+	h.settle() // the webhook's re-read, after its coalescing window
 	h.tick()
 	evs = h.rec.Versions()
 	if len(evs) != 3 || evs[2].To != asc.StatePendingDeveloperRelease || evs[2].SubTo != asc.SubmissionComplete || evs[2].Source != SourceWebhook {
@@ -211,7 +214,7 @@ func TestWebhookBuildUpload(t *testing.T) {
 	if code := h.post(http.MethodPost, body, sign(h.secret(h.app.ID), body)); code != http.StatusOK {
 		t.Fatalf("status = %d", code)
 	}
-	h.rec.waitNotified(t, time.Second)
+	h.settle() // the webhook's re-read, after its coalescing window
 	h.tick()
 	h.tick()
 	bs := h.rec.Builds()
