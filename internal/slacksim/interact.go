@@ -314,10 +314,16 @@ func blockIDOf(b map[string]any, i int) string {
 	return "sim" + strconv.Itoa(i)
 }
 
-// findButton finds a button by action_id (and value) in blocks and returns
-// the block_actions "action" object for it.
-func findButton(raw json.RawMessage, actionID, value string) (map[string]any, error) {
-	valueMismatch := ""
+// element is an interactive element of a message and the id of its block.
+type element struct {
+	blockID string
+	el      map[string]any
+}
+
+// elements lists the interactive elements a person can use in blocks: those
+// of actions blocks and sections' accessories, in order.
+func elements(raw json.RawMessage) []element {
+	var out []element
 	for i, b := range decodeBlocks(raw) {
 		var elems []any
 		switch b["type"] {
@@ -329,27 +335,39 @@ func findButton(raw json.RawMessage, actionID, value string) (map[string]any, er
 			}
 		}
 		for _, e := range elems {
-			el, _ := e.(map[string]any)
-			if el["type"] != "button" || el["action_id"] != actionID {
-				continue
+			if el, ok := e.(map[string]any); ok {
+				out = append(out, element{blockIDOf(b, i), el})
 			}
-			v, _ := el["value"].(string)
-			if value != "" && v != value {
-				valueMismatch = v
-				continue
-			}
-			action := map[string]any{
-				"action_id": actionID,
-				"block_id":  blockIDOf(b, i),
-				"text":      el["text"],
-				"value":     v,
-				"type":      "button",
-			}
-			if st, ok := el["style"]; ok {
-				action["style"] = st
-			}
-			return action, nil
 		}
+	}
+	return out
+}
+
+// findButton finds a button by action_id (and value) in blocks and returns
+// the block_actions "action" object for it.
+func findButton(raw json.RawMessage, actionID, value string) (map[string]any, error) {
+	valueMismatch := ""
+	for _, e := range elements(raw) {
+		el := e.el
+		if el["type"] != "button" || el["action_id"] != actionID {
+			continue
+		}
+		v, _ := el["value"].(string)
+		if value != "" && v != value {
+			valueMismatch = v
+			continue
+		}
+		action := map[string]any{
+			"action_id": actionID,
+			"block_id":  e.blockID,
+			"text":      el["text"],
+			"value":     v,
+			"type":      "button",
+		}
+		if st, ok := el["style"]; ok {
+			action["style"] = st
+		}
+		return action, nil
 	}
 	if valueMismatch != "" {
 		return nil, fmt.Errorf("button %q has value %q, not %q: %w", actionID, valueMismatch, value, ErrNoSuchElement)

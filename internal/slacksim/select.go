@@ -65,36 +65,25 @@ func (s *Server) SelectOption(ctx context.Context, user, channel, messageTS, act
 
 // findSelect finds a static_select by action id and one of its options by value.
 func findSelect(raw json.RawMessage, actionID, value string) (map[string]any, error) {
-	for i, b := range decodeBlocks(raw) {
-		var elems []any
-		switch b["type"] {
-		case "actions":
-			elems, _ = b["elements"].([]any)
-		case "section":
-			if acc, ok := b["accessory"]; ok {
-				elems = []any{acc}
+	for _, e := range elements(raw) {
+		el := e.el
+		if el["type"] != "static_select" || el["action_id"] != actionID {
+			continue
+		}
+		opts, _ := el["options"].([]any)
+		for _, o := range opts {
+			om, _ := o.(map[string]any)
+			if om["value"] == value {
+				return map[string]any{
+					"action_id":       actionID,
+					"block_id":        e.blockID,
+					"type":            "static_select",
+					"selected_option": om,
+					"placeholder":     el["placeholder"],
+				}, nil
 			}
 		}
-		for _, e := range elems {
-			el, _ := e.(map[string]any)
-			if el["type"] != "static_select" || el["action_id"] != actionID {
-				continue
-			}
-			opts, _ := el["options"].([]any)
-			for _, o := range opts {
-				om, _ := o.(map[string]any)
-				if om["value"] == value {
-					return map[string]any{
-						"action_id":       actionID,
-						"block_id":        blockIDOf(b, i),
-						"type":            "static_select",
-						"selected_option": om,
-						"placeholder":     el["placeholder"],
-					}, nil
-				}
-			}
-			return nil, fmt.Errorf("select %q has no option %q: %w", actionID, value, ErrNoSuchElement)
-		}
+		return nil, fmt.Errorf("select %q has no option %q: %w", actionID, value, ErrNoSuchElement)
 	}
 	return nil, fmt.Errorf("select %q: %w", actionID, ErrNoSuchElement)
 }
@@ -102,23 +91,16 @@ func findSelect(raw json.RawMessage, actionID, value string) (map[string]any, er
 // Selects lists the static_select menus of a message: action id → option values.
 func Selects(blocks json.RawMessage) map[string][]string {
 	out := map[string][]string{}
-	for _, b := range decodeBlocks(blocks) {
-		elems, _ := b["elements"].([]any)
-		if acc, ok := b["accessory"]; ok {
-			elems = append(elems, acc)
+	for _, e := range elements(blocks) {
+		if e.el["type"] != "static_select" {
+			continue
 		}
-		for _, e := range elems {
-			el, _ := e.(map[string]any)
-			if el["type"] != "static_select" {
-				continue
-			}
-			id, _ := el["action_id"].(string)
-			opts, _ := el["options"].([]any)
-			for _, o := range opts {
-				om, _ := o.(map[string]any)
-				v, _ := om["value"].(string)
-				out[id] = append(out[id], v)
-			}
+		id, _ := e.el["action_id"].(string)
+		opts, _ := e.el["options"].([]any)
+		for _, o := range opts {
+			om, _ := o.(map[string]any)
+			v, _ := om["value"].(string)
+			out[id] = append(out[id], v)
 		}
 	}
 	return out
